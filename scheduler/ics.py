@@ -1,0 +1,224 @@
+"""iCalendar in and out: leaders' busy .ics files (recurrences expanded) and the plan's feeds.
+
+Feeds are RFC 5545: DTSTART/DTEND with TZID and a VTIMEZONE, lines folded at 75 octets
+(icalendar never splits a UTF-8 character), stable UIDs, SEQUENCE, STATUS, ATTENDEE with CN and
+ROLE. The request ids an event covers are in X-SCHEDULER-REQUESTS (comma-separated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+from .domain import APPROVED, WEEKDAYS_ZH, Commitment, Plan, Problem, Reception, Sitting
+
+PRODID = "-//scheduler//会议统筹//ZH"
+REQUESTS_PROPERTY = "X-SCHEDULER-REQUESTS"
+UTC = ZoneInfo("UTC")
+
+
+# --- reading busy calendars -------------------------------------------------------------------
+
+
+def read_busy(data: bytes, *, leader: str, start: datetime, end: datetime, source: str) -> list[Commitment]:
+    """A leader's existing events between start and end, recurring ones expanded."""
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+        events = recurring_ical_events.of(calendar).between(start, end)
+    except Exception as exc:  # the parsers raise ValueError, KeyError, and their own types
+        raise ValueError(f"is not a readable iCalendar file ({exc.__class__.__name__}: {exc})") from None
+    tz = start.tzinfo
+    out = []
+    for event in events:
+        if str(event.get("TRANSP", "")).upper() == "TRANSPARENT" or str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        begin = event.decoded("DTSTART")
+        finish = event.decoded("DTEND") if "DTEND" in event else None
+        if not isinstance(begin, datetime):  # an all-day event: busy the whole day(s)
+            finish = finish or begin + timedelta(days=1)
+            begin, finish = (datetime.combine(d, time(0), tzinfo=tz) for d in (begin, finish))
+        else:
+            begin = begin if begin.tzinfo else begin.replace(tzinfo=tz)
+            if finish is None:
+                finish = begin + (event.decoded("DURATION") if "DURATION" in event else timedelta(0))
+            finish = finish if finish.tzinfo else finish.replace(tzinfo=tz)
+        out.append(Commitment(
+            leader=leader, start=begin.astimezone(tz), end=finish.astimezone(tz), title=str(event.get("SUMMARY", "（无标题）")),
+            away=str(event.get("X-SCHEDULER-AWAY", "")).upper() == "TRUE", source=source,
+        ))
+    return out
+
+
+# --- writing feeds ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    path: str  # relative path of the file, e.g. "leaders/L01.ics"
+    name: str  # X-WR-CALNAME
+    kind: str  # all / leader / room / unit
+    key: str  # leader id, room id or unit name
+
+
+def uid_for(request_id: str, week: date) -> str:
+    return f"{request_id}-{week:%Y%m%d}@scheduler"
+
+
+def reception_uid(reception_id: str, week: date) -> str:
+    return f"reception-{reception_id}-{week:%Y%m%d}@scheduler"
+
+
+def _leader_cn(problem: Problem, leader_id: str) -> str:
+    leader = problem.leader_index.get(leader_id)
+    return f"{leader.name}（{leader.title}）" if leader and leader.title else (leader.name if leader else leader_id)
+
+
+def _leader_address(problem: Problem, leader_id: str) -> str:
+    leader = problem.leader_index.get(leader_id)
+    return f"mailto:{leader.email}" if leader and leader.email else f"urn:x-scheduler:leader:{leader_id}"
+
+
+def agenda_text(problem: Problem, sitting: Sitting) -> str:
+    """The whole agenda of a sitting with each item's times, as staff would read it."""
+    index = problem.request_index
+    room = problem.room_index.get(sitting.room)
+    lines = [
+        f"主持：{_leader_cn(problem, sitting.chair)}",
+        f"时间：{sitting.start:%Y年%m月%d日} {WEEKDAYS_ZH[sitting.start.weekday()]} {sitting.start:%H:%M}-{sitting.end:%H:%M}",
+        f"地点：{room.name if room else sitting.room}",
+    ]
+    if len(sitting.items) > 1:
+        lines.append(f"套开：本次会议合并安排 {len(sitting.items)} 项议程，各项议程相关领导和单位只参加本项。")
+    lines.append("议程：")
+    for n, item in enumerate(sitting.items, 1):
+        request = index[item.request_id]
+        lines.append(f"{n}. {item.start:%H:%M}-{item.end:%H:%M} {request.title}（{request.organiser}，{request.kind}）")
+        if request.agenda:
+            lines.append(f"   议题：{request.agenda}")
+        others = [problem.leader_index[x].name for x in problem.by_rank(item.leaders) if x != sitting.chair and x in problem.leader_index]
+        if others:
+            lines.append(f"   出席领导：{'、'.join(others)}")
+        if item.units:
+            lines.append(f"   参会单位：{'、'.join(item.units)}")
+    lines.append(f"会议编号：{', '.join(sitting.request_ids)}")
+    return "\n".join(lines)
+
+
+def _status(problem: Problem, request_ids) -> str:
+    index = problem.request_index
+    return "CONFIRMED" if all(index[r].approval == APPROVED for r in request_ids) else "TENTATIVE"
+
+
+def _event_for(problem: Problem, plan: Plan, sitting: Sitting, *, span=None, items=None, now: datetime, sequences: dict[str, int]) -> icalendar.Event:
+    """The whole sitting, or (span, items) one person's own segment of it."""
+    index = problem.request_index
+    items = items or sitting.items
+    start, end = span or (sitting.start, sitting.end)
+    first = index[items[0].request_id]
+    uid = uid_for(items[0].request_id, plan.week)
+    event = icalendar.Event()
+    event.add("UID", uid)
+    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTART", start)
+    event.add("DTEND", end)
+    if len(sitting.items) > 1 and span is None:
+        summary = "【套开】" + "；".join(index[i.request_id].title for i in sitting.items)
+    elif len(sitting.items) > 1:
+        summary = "；".join(index[i.request_id].title for i in items) + f"（套开会议议程）"
+    else:
+        summary = first.title
+    event.add("SUMMARY", summary)
+    room = problem.room_index.get(sitting.room)
+    if room:
+        event.add("LOCATION", f"{room.name}（{room.building}）" if room.building else room.name)
+    event.add("DESCRIPTION", agenda_text(problem, sitting))
+    event.add("STATUS", _status(problem, [i.request_id for i in items]))
+    event.add("SEQUENCE", sequences.get(uid, 0))
+    event.add("CATEGORIES", [index[i.request_id].kind for i in items])
+    event.add(REQUESTS_PROPERTY, ",".join(i.request_id for i in items))
+    people = problem.by_rank({x for i in items for x in i.leaders} | {sitting.chair} if span is None else {x for i in items for x in i.leaders})
+    for leader_id in people:
+        role = "CHAIR" if leader_id == sitting.chair else "REQ-PARTICIPANT"
+        event.add("ATTENDEE", _leader_address(problem, leader_id), parameters={"CN": _leader_cn(problem, leader_id), "ROLE": role, "CUTYPE": "INDIVIDUAL", "PARTSTAT": "ACCEPTED"})
+    for unit in dict.fromkeys(u for i in items for u in i.units):
+        event.add("ATTENDEE", f"urn:x-scheduler:unit:{unit}", parameters={"CN": unit, "ROLE": "REQ-PARTICIPANT", "CUTYPE": "GROUP"})
+    return event
+
+
+def _reception_event(problem: Problem, plan: Plan, reception: Reception, *, now: datetime, sequences: dict[str, int]) -> icalendar.Event:
+    uid = reception_uid(reception.id, plan.week)
+    event = icalendar.Event()
+    event.add("UID", uid)
+    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTART", reception.start)
+    event.add("DTEND", reception.end)
+    event.add("SUMMARY", f"【公务接待】{reception.title}")
+    if reception.place:
+        event.add("LOCATION", reception.place)
+    leaders = "、".join(problem.leader_index[x].name for x in problem.by_rank(reception.leaders))
+    event.add("DESCRIPTION", "\n".join(filter(None, [
+        f"来访单位：{reception.visitor}" if reception.visitor else "",
+        f"公函：{reception.letter}" if reception.letter else "",
+        f"陪同领导：{leaders}" if leaders else "",
+        f"来访人数：{reception.guests}" if reception.guests else "",
+    ])))
+    event.add("STATUS", "CONFIRMED")
+    event.add("SEQUENCE", sequences.get(uid, 0))
+    event.add("CATEGORIES", ["公务接待"])
+    for leader_id in problem.by_rank(reception.leaders):
+        event.add("ATTENDEE", _leader_address(problem, leader_id), parameters={"CN": _leader_cn(problem, leader_id), "ROLE": "REQ-PARTICIPANT", "CUTYPE": "INDIVIDUAL"})
+    return event
+
+
+def _calendar(name: str, problem: Problem, events: list[icalendar.Event]) -> bytes:
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("X-WR-CALNAME", name)
+    calendar.add("X-WR-TIMEZONE", str(problem.tz.key))
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", "PT1H")
+    for event in sorted(events, key=lambda e: (e.decoded("DTSTART"), str(e["UID"]))):
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def feeds(problem: Problem, plan: Plan, *, now: datetime, sequences: dict[str, int] | None = None) -> dict[str, bytes]:
+    """Every feed of the plan: all.ics, leaders/<id>.ics, rooms/<id>.ics, units/<name>.ics."""
+    assert now.tzinfo is not None
+    sequences = sequences or {}
+    week_label = f"{plan.week:%Y年%m月%d日}起"
+    out: dict[str, bytes] = {}
+    whole = {s.id: _event_for(problem, plan, s, now=now, sequences=sequences) for s in plan.sittings}
+    receptions = {r.id: _reception_event(problem, plan, r, now=now, sequences=sequences) for r in problem.receptions}
+    out["all.ics"] = _calendar(f"会议安排（全部）{week_label}", problem, [*whole.values(), *receptions.values()])
+    for leader in problem.leaders:
+        events = []
+        for sitting in plan.sittings:
+            if leader.id == sitting.chair:
+                events.append(whole[sitting.id])
+            else:
+                for span in sitting.segments_of(leader.id):
+                    items = tuple(i for i in sitting.items if leader.id in i.leaders and span[0] <= i.start < span[1])
+                    events.append(_event_for(problem, plan, sitting, span=span, items=items, now=now, sequences=sequences))
+        events += [receptions[r.id] for r in problem.receptions if leader.id in r.leaders]
+        out[f"leaders/{leader.id}.ics"] = _calendar(f"{leader.name}的会议安排 {week_label}", problem, events)
+    for room in problem.rooms:
+        events = [whole[s.id] for s in plan.sittings if s.room == room.id]
+        events += [receptions[r.id] for r in problem.receptions if r.room == room.id]
+        out[f"rooms/{room.id}.ics"] = _calendar(f"{room.name}使用安排 {week_label}", problem, events)
+    units = sorted({u for s in plan.sittings for u in s.units})
+    for unit in units:
+        events = []
+        for sitting in plan.sittings:
+            for span in sitting.unit_segments(unit):
+                items = tuple(i for i in sitting.items if unit in i.units and span[0] <= i.start < span[1])
+                events.append(_event_for(problem, plan, sitting, span=span, items=items, now=now, sequences=sequences))
+        out[f"units/{unit}.ics"] = _calendar(f"{unit}参会安排 {week_label}", problem, events)
+    return out

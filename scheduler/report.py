@@ -1,0 +1,262 @@
+"""Figures, the terminal summary, plan.json and report.html: Plan -> str, no I/O."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .domain import (
+    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Plan, Problem, Sitting,
+)
+from .ics import uid_for
+
+SCHEMA = "scheduler.plan/1"
+OUTCOME_ZH = {"scheduled": "按申请安排", COMBINED: "套开", SHORTENED: "压缩时长", MOVED: "调整时间", REJECTED: "不予安排", NOT_PLACEABLE: "无法安排"}
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    requests: int
+    scheduled: int
+    sittings: int
+    combined_items: int
+    unscheduled: int
+    requested_minutes: int  # of the scheduled requests, as submitted
+    planned_minutes: int  # the sittings' total length
+    leader_hours: float
+    person_hours_requested: float
+    person_hours_planned: float
+
+    @property
+    def minutes_saved(self) -> int:
+        return self.requested_minutes - self.planned_minutes
+
+
+def figures(problem: Problem, plan: Plan) -> Figures:
+    index = problem.request_index
+    items = [i for s in plan.sittings for i in s.items]
+    leader_minutes = sum(
+        (b - a).total_seconds() / 60 for s in plan.sittings for leader in s.leaders for a, b in s.segments_of(leader)
+    )
+    return Figures(
+        requests=len(problem.requests),
+        scheduled=len(items),
+        sittings=len(plan.sittings),
+        combined_items=sum(len(s.items) for s in plan.sittings if len(s.items) > 1),
+        unscheduled=sum(1 for o in plan.outcomes if not o.scheduled),
+        requested_minutes=sum(index[i.request_id].minutes for i in items),
+        planned_minutes=sum(s.minutes for s in plan.sittings),
+        leader_hours=round(leader_minutes / 60, 2),
+        person_hours_requested=round(sum(index[i.request_id].minutes * index[i.request_id].attendees for i in items) / 60, 2),
+        person_hours_planned=round(sum(i.minutes * i.attendees for i in items) / 60, 2),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _leader_ref(problem: Problem, leader_id: str) -> dict:
+    leader = problem.leader_index[leader_id]
+    return {"id": leader.id, "name": leader.name, "title": leader.title, "rank": leader.rank}
+
+
+def sitting_json(problem: Problem, plan: Plan, s: Sitting) -> dict:
+    index, room = problem.request_index, problem.room_index[s.room]
+    return {
+        "id": s.id,
+        "uid": uid_for(s.id, plan.week),
+        "date": s.start.date().isoformat(),
+        "start": _iso(s.start),
+        "end": _iso(s.end),
+        "minutes": s.minutes,
+        "room": {"id": room.id, "name": room.name, "building": room.building, "capacity": room.capacity},
+        "chair": _leader_ref(problem, s.chair),
+        "combined": len(s.items) > 1,
+        "request_ids": list(s.request_ids),
+        "leaders": [
+            _leader_ref(problem, x) | {"role": "chair" if x == s.chair else "attendee", "segments": [{"start": _iso(a), "end": _iso(b)} for a, b in s.segments_of(x)]}
+            for x in problem.by_rank(s.leaders)
+        ],
+        "units": [{"name": u, "segments": [{"start": _iso(a), "end": _iso(b)} for a, b in s.unit_segments(u)]} for u in s.units],
+        "items": [
+            {
+                "request_id": i.request_id, "title": index[i.request_id].title, "kind": index[i.request_id].kind,
+                "organiser": index[i.request_id].organiser, "format": index[i.request_id].format,
+                "start": _iso(i.start), "end": _iso(i.end), "minutes": i.minutes, "requested_minutes": i.requested_minutes,
+                "leaders": list(problem.by_rank(i.leaders)), "units": list(i.units), "attendees": i.attendees,
+            }
+            for i in s.items
+        ],
+    }
+
+
+def late(problem: Problem, request) -> bool:
+    deadline = problem.settings.effective_deadline(problem.week)
+    return request.submitted_at is not None and request.submitted_at > deadline
+
+
+def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[str]) -> str:
+    f = figures(problem, plan)
+    outcomes = plan.outcome_index
+    data = {
+        "schema": SCHEMA,
+        "week": plan.week.isoformat(),
+        "timezone": problem.tz.key,
+        "generated_at": _iso(now),
+        "solver": {"status": plan.stats.status, "gap": round(plan.stats.gap, 6), "candidates": plan.stats.candidates},
+        "summary": {
+            "requests": f.requests, "scheduled": f.scheduled, "sittings": f.sittings, "combined_items": f.combined_items,
+            "unscheduled": f.unscheduled, "requested_minutes": f.requested_minutes, "planned_minutes": f.planned_minutes,
+            "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
+            "person_hours_requested": f.person_hours_requested, "person_hours_planned": f.person_hours_planned,
+        },
+        "sittings": [sitting_json(problem, plan, s) for s in plan.sittings],
+        "receptions": [
+            {"id": r.id, "title": r.title, "visitor": r.visitor, "start": _iso(r.start), "end": _iso(r.end),
+             "leaders": list(problem.by_rank(r.leaders)), "place": r.place, "room": r.room}
+            for r in problem.receptions
+        ],
+        "requests": [
+            {
+                "id": r.id, "title": r.title, "organiser": r.organiser, "kind": r.kind, "urgent": r.urgent,
+                "in_annual_plan": r.in_annual_plan, "late": late(problem, r), "approval": r.approval,
+                "outcome": {
+                    "codes": list(outcomes[r.id].codes), "sitting": outcomes[r.id].sitting, "reasons": list(outcomes[r.id].reasons),
+                    "rules": list(outcomes[r.id].rules), "blockers": list(outcomes[r.id].blockers),
+                },
+            }
+            for r in problem.requests
+        ],
+        "feeds": sorted(feed_paths),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def summary_text(problem: Problem, plan: Plan) -> str:
+    """The short terminal summary (English labels; reasons are the staff-facing Chinese)."""
+    f = figures(problem, plan)
+    s = plan.stats
+    status = "optimal" if s.status == "OPTIMAL" else f"feasible, gap {s.gap:.2%}"
+    lines = [
+        f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out ({status}, solved in {s.seconds:.1f} s, first plan after {s.first_solution_seconds or 0:.1f} s)",
+        f"  combined: {f.combined_items} requests in {sum(1 for x in plan.sittings if len(x.items) > 1)} combined sittings (套开)",
+        f"  minutes: {f.requested_minutes} requested -> {f.planned_minutes} planned ({f.minutes_saved} saved)",
+        f"  person-hours: {f.person_hours_requested:g} requested -> {f.person_hours_planned:g} planned; leader-hours {f.leader_hours:g}",
+    ]
+    late_ids = [r.id for r in problem.requests if late(problem, r)]
+    urgent_ids = [r.id for r in problem.requests if r.urgent]
+    if late_ids:
+        lines.append(f"  late (逾期报送): {', '.join(late_ids)}")
+    if urgent_ids:
+        lines.append(f"  urgent (紧急): {', '.join(urgent_ids)}")
+    missing = [o for o in plan.outcomes if not o.scheduled]
+    lines.append(f"  not scheduled: {len(missing)}")
+    index = problem.request_index
+    for o in missing:
+        lines.append(f"    {o.request_id} {index[o.request_id].title}: {' '.join(o.reasons)}")
+    return "\n".join(lines) + "\n"
+
+
+def sitting_title(problem: Problem, s: Sitting) -> str:
+    index = problem.request_index
+    titles = [index[i.request_id].title for i in s.items]
+    return titles[0] if len(titles) == 1 else "【套开】" + "；".join(titles)
+
+
+def part_of_day(moment: datetime) -> str:
+    return "上午" if moment.hour < 13 else "下午"
+
+
+# --- report.html ------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4 landscape; margin: 10mm; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 16px; color: #222; }
+h1 { font-size: 20px; margin: 0 0 8px; }
+.savings { display: flex; gap: 12px; margin: 8px 0 14px; flex-wrap: wrap; }
+.savings div { border: 1px solid #c33; border-radius: 6px; padding: 6px 12px; background: #fff5f5; }
+.savings b { font-size: 18px; color: #b00; }
+table.week { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 12px; }
+table.week th, table.week td { border: 1px solid #999; vertical-align: top; padding: 3px; }
+table.week th { background: #f0f0f0; }
+th.leader { width: 9em; text-align: left; }
+.sitting { border-left: 4px solid #4a7; background: #f3fbf6; margin: 2px 0; padding: 2px 4px; page-break-inside: avoid; }
+.sitting.combined { border-left-color: #c60; background: #fff6ea; }
+.sitting.segment { opacity: 0.9; border-left-style: dashed; }
+.reception { border-left: 4px solid #36c; background: #eef3ff; margin: 2px 0; padding: 2px 4px; }
+.time { font-weight: bold; }
+.tag { display: inline-block; background: #c60; color: #fff; border-radius: 3px; padding: 0 4px; font-size: 11px; }
+ol { margin: 2px 0 0 16px; padding: 0; }
+.missing { margin-top: 14px; font-size: 12px; }
+.missing li { margin: 2px 0; }
+@media print { body { margin: 0; } .savings div { background: none; } }
+"""
+
+
+def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
+    f = figures(problem, plan)
+    esc = html.escape
+    index = problem.request_index
+    days = [problem.week + timedelta(days=n) for n in range(7)]
+    days = [d for d in days if any(w.date == d for w in problem.days) or any(s.start.date() == d for s in plan.sittings)]
+    out = [
+        "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>一周会议安排 {plan.week:%Y年%m月%d日}起</title>", f"<style>{CSS}</style></head><body>",
+        f"<h1>一周会议安排（{plan.week:%Y年%m月%d日}—{days[-1] if days else plan.week:%m月%d日}）</h1>",
+        '<div class="savings" id="savings">',
+        f'<div>申请 <b>{f.requests}</b> 项，安排 <b>{f.scheduled}</b> 项</div>',
+        f'<div>会议场次 <b>{f.sittings}</b>（按申请需 {f.scheduled} 场，减少 <b>{f.scheduled - f.sittings}</b> 场）</div>',
+        f'<div>套开 <b>{f.combined_items}</b> 项</div>',
+        f'<div>会议时长 {f.requested_minutes} → <b>{f.planned_minutes}</b> 分钟（节省 <b>{f.minutes_saved}</b> 分钟）</div>',
+        f'<div>人·小时 {f.person_hours_requested:g} → <b>{f.person_hours_planned:g}</b>（节省 <b>{f.person_hours_requested - f.person_hours_planned:.1f}</b>）</div>',
+        f'<div>未安排 <b>{f.unscheduled}</b> 项</div>',
+        "</div>",
+        '<table class="week" id="week"><thead><tr><th class="leader">领导</th>',
+    ]
+    for d in days:
+        out.append(f"<th>{d.month}月{d.day}日 {WEEKDAYS_ZH[d.weekday()]}{'（无会日）' if any(w.date == d and w.no_meeting for w in problem.days) else ''}</th>")
+    out.append("</tr></thead><tbody>")
+    for leader in problem.leaders:
+        out.append(f'<tr data-leader="{esc(leader.id)}"><th class="leader">{esc(leader.name)}<br><small>{esc(leader.title)}</small></th>')
+        for d in days:
+            cells = []
+            entries = []
+            for s in plan.sittings:
+                if s.start.date() != d or leader.id not in s.leaders:
+                    continue
+                for a, b in s.segments_of(leader.id):
+                    entries.append((a, "s", s, (a, b)))
+            for r in problem.receptions:
+                if r.start.date() == d and leader.id in r.leaders:
+                    entries.append((r.start, "r", r, None))
+            for _, what, thing, span in sorted(entries, key=lambda e: (e[0], e[1])):
+                if what == "r":
+                    cells.append(f'<div class="reception"><span class="time">{thing.start:%H:%M}-{thing.end:%H:%M}</span> 公务接待：{esc(thing.title)}</div>')
+                    continue
+                s = thing
+                classes = "sitting" + (" combined" if len(s.items) > 1 else "") + ("" if span == (s.start, s.end) else " segment")
+                room = problem.room_index[s.room].name
+                body = [f'<span class="time">{span[0]:%H:%M}-{span[1]:%H:%M}</span>']
+                if len(s.items) > 1:
+                    body.append(f'<span class="tag">套开{len(s.items)}项</span>')
+                body.append(f" {esc(room)}{'（主持）' if s.chair == leader.id else ''}<ol>")
+                for i in s.items:
+                    mine = leader.id in i.leaders
+                    body.append(f"<li>{'' if mine else '<s>'}{i.start:%H:%M} {esc(index[i.request_id].title)}{'' if mine else '</s>'}</li>")
+                body.append("</ol>")
+                cells.append(f'<div class="{classes}" data-sitting="{esc(s.id)}">{"".join(body)}</div>')
+            out.append(f"<td>{''.join(cells)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    changed = [o for o in plan.outcomes if o.codes != ("scheduled",)]
+    if changed:
+        out.append('<div class="missing"><h2>调整及未安排说明</h2><ul>')
+        for o in changed:
+            label = "、".join(OUTCOME_ZH[c] for c in o.codes)
+            out.append(f"<li><b>{esc(o.request_id)} {esc(index[o.request_id].title)}</b>（{label}）：{esc(' '.join(o.reasons))}</li>")
+        out.append("</ul></div>")
+    out.append(f'<p><small>生成时间：{now:%Y-%m-%d %H:%M}；求解状态：{plan.stats.status}</small></p></body></html>')
+    return "\n".join(out) + "\n"
