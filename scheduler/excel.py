@@ -6,8 +6,9 @@ get that time too (openpyxl would stamp the wall clock)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from datetime import datetime
+from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -24,8 +25,9 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _finish(wb: Workbook, now: datetime) -> bytes:
+    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
     wb.properties.creator = "scheduler"
-    wb.properties.created = wb.properties.modified = now.replace(tzinfo=None)
+    wb.properties.created = utc
     raw = io.BytesIO()
     wb.save(raw)
     # Re-pack with a fixed timestamp so that the same plan gives the same bytes.
@@ -35,7 +37,10 @@ def _finish(wb: Workbook, now: datetime) -> bytes:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the wall clock
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
+            dst.writestr(entry, data)
     return out.getvalue()
 
 

@@ -4,7 +4,6 @@ says what was expected (intake adds the file, sheet, row and column)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time
 
 LIST_SEPARATORS = re.compile(r"[、,，;；]")
@@ -12,16 +11,35 @@ TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "对"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "x", "不"}
 
 
+# Full-width digits, letters and the punctuation of numbers and times become ASCII; Chinese
+# punctuation such as （）、，； stays as typed, since it is shown back to staff.
+_WIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1B), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F, 0xFF20]}
+_WIDTH |= {0x3000: 0x20, 0x00A0: 0x20}
+
+
 def clean(text: object) -> str:
-    """Full-width forms to ASCII (NFKC), stray spaces trimmed; None and NaN become ''."""
+    """Full-width digits and letters to ASCII, stray spaces trimmed; None and NaN become ''."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).strip()
+    s = str(text).translate(_WIDTH).strip()
     return "" if s.lower() in {"nan", "nat", "none"} else s
 
 
 def parse_list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in LIST_SEPARATORS.split(clean(text)) if part.strip())
+    """Split a cell at 、 , ， ; ； -- but not inside brackets: 各县（市、区）政府 is one name."""
+    parts, depth, current = [], 0, []
+    for ch in clean(text):
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】":
+            depth = max(depth - 1, 0)
+        if depth == 0 and LIST_SEPARATORS.match(ch):
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def parse_bool(text: str, default: bool) -> bool:
