@@ -113,7 +113,7 @@ class Collector:
 def _header_field(spec: SheetSpec, header: str) -> str | None:
     text = re.sub(r"[（(].*?[)）]\s*$", "", clean(header)).strip().lower()
     for col in spec.columns:
-        if text in (col.zh, col.en.lower()):
+        if text in (col.zh.lower(), col.en.lower()):
             return col.field
     return None
 
@@ -242,7 +242,7 @@ class LeaderNames:
         key = re.sub(r"[（(].*?[)）]", "", key).strip()  # 王志刚（常务副市长）
         if key in self.by_key or key.lower() in self.by_key:
             return self.by_key.get(key) or self.by_key[key.lower()]
-        close = difflib.get_close_matches(key, self.names, n=3, cutoff=0.3)
+        close = difflib.get_close_matches(key, self.names, n=3, cutoff=0.5)
         hint = f"; did you mean {'、'.join(close)}?" if close else "; add them to the sheet \"领导\" first"
         raise ValueError(f"is not a leader in the sheet \"领导\"{hint}")
 
@@ -271,7 +271,7 @@ def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
             id=leader_id, name=r.text("name"), title=r.text("title"), rank=r.get("rank", parse_int, 999),
             email=r.text("email") or None, max_per_day=r.get("max_per_day", parse_int), pair=r.text("pair") or None,
         )
-        if r.ok:
+        if leader.id and leader.name:  # kept even when another cell is bad, so names still resolve
             leaders.append(leader)
     ids = {leader.id for leader in leaders}
     for row, values in table.rows if table else []:
@@ -316,7 +316,7 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
         seen.setdefault(request_id, row)
         kind = r.text("kind")
         if kind and kind not in settings.kinds:
-            close = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.3)
+            close = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.6)
             r.fail("kind", f"is not a configured meeting type ({'、'.join(kinds)})" + (f"; did you mean {'、'.join(close)}?" if close else "; add it under [kinds] in week.toml"))
         chair = r.get("chair", names.resolve, "")
         leaders = tuple(x for x in r.get("leaders", names.resolve_list, ()) if x != chair)
