@@ -2,7 +2,8 @@
 
 Feeds are RFC 5545: DTSTART/DTEND with TZID and a VTIMEZONE, lines folded at 75 octets
 (icalendar never splits a UTF-8 character), stable UIDs, SEQUENCE, STATUS, ATTENDEE with CN and
-ROLE. The request ids an event covers are in X-SCHEDULER-REQUESTS (comma-separated).
+ROLE. The request ids an event covers are in X-SCHEDULER-REQUESTS, separated by spaces
+(commas would be read as a list of values, and some parsers keep only the first).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _event_for(problem: Problem, plan: Plan, sitting: Sitting, *, span=None, ite
     event.add("STATUS", _status(problem, [i.request_id for i in items]))
     event.add("SEQUENCE", sequences.get(uid, 0))
     event.add("CATEGORIES", [index[i.request_id].kind for i in items])
-    event.add(REQUESTS_PROPERTY, ",".join(i.request_id for i in items))
+    event.add(REQUESTS_PROPERTY, " ".join(i.request_id for i in items))
     people = problem.by_rank({x for i in items for x in i.leaders} | {sitting.chair} if span is None else {x for i in items for x in i.leaders})
     for leader_id in people:
         role = "CHAIR" if leader_id == sitting.chair else "REQ-PARTICIPANT"

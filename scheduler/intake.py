@@ -22,7 +22,7 @@ from .domain import (
     ANY_PART, APPROVED, MORNING, AFTERNOON, ON_SITE, PENDING, RETURNED, TELECONF, VIDEO,
     Commitment, Leader, MeetingRequest, Problem, Reception, Room,
 )
-from .errors import CalendarDataMissing, InputErrors, InputProblem
+from .errors import InputErrors, InputProblem
 from .values import (
     clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
 )
@@ -416,6 +416,7 @@ def load_week(folder: Path, *, today: date) -> Problem:
         raise InputErrors([InputProblem(source=str(folder), message="is not a folder (expected a week's folder with week.toml and the workbook)")], str(folder))
     settings = load_settings(folder / "week.toml", today=today)
     week = settings.week
+    days = week_days(settings, week)  # first: a week the calendar cannot classify stops here
     out = Collector()
     tables = read_tables(folder, out)
     leaders = _leaders(tables.get("leaders"), out, week)
@@ -435,10 +436,6 @@ def load_week(folder: Path, *, today: date) -> Problem:
                 out.add(None, None, None, None, str(exc), source=f"busy/{path.name}")
     if out.problems:
         raise InputErrors(out.problems, folder.name or str(folder))
-    try:
-        days = week_days(settings, week)
-    except CalendarDataMissing:
-        raise
     return Problem(
         settings=settings, week=week, tz=settings.tz, days=days, leaders=tuple(sorted(leaders, key=lambda x: (x.rank, x.id))),
         rooms=tuple(rooms), requests=tuple(requests), receptions=tuple(receptions),

@@ -1,0 +1,106 @@
+"""The commands through click's CliRunner, on real example files."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from scheduler.cli import cli
+from tests.conftest import EXAMPLE, NOW
+from tests.test_intake import edit
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_check_lists_findings():
+    result = invoke("check", str(EXAMPLE), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "week of 2026-12-07, 45 requests, 4 receptions, 12 leaders, 6 rooms" in result.output
+    assert "[late_submission] H83「信访积案化解专题会」逾期报送" in result.output
+    assert "[approval_returned] H78" in result.output
+    assert "[within_kind_max_length] H05" in result.output
+
+
+def test_check_json():
+    result = invoke("check", str(EXAMPLE), "--json")
+    data = json.loads(result.output)
+    assert data["requests"] == 45 and any(f["rule"] == "late_submission" for f in data["findings"])
+
+
+def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_copy, tmp_path):
+    edit(example_copy, "会议申请.csv", "H01", "拟用时长", "九十")
+    edit(example_copy, "会议申请.csv", "H02", "主持领导", "王志钢")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["plan", str(example_copy), "-o", str(out)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith('会议申请.csv, sheet "会议申请", row 2, column "拟用时长": "九十" is not a duration')
+    assert lines[1] == '会议申请.csv, sheet "会议申请", row 3, column "主持领导": "王志钢" is not a leader in the sheet "领导"; did you mean 王志刚?'
+    assert lines[2] == "Error: 2 problems in week; nothing was scheduled."
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_calendar_gap_exits_2_with_advice(example_copy):
+    (example_copy / "week.toml").write_text("week = 2031-01-06\n", encoding="utf-8")
+    result = invoke("check", str(example_copy))
+    assert result.exit_code == 2
+    assert "has no data for 2031" in result.stderr and "[calendar]" in result.stderr
+
+
+def test_missing_folder_exits_2(tmp_path):
+    result = invoke("check", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert "is not a folder" in result.stderr
+
+
+def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
+    target = tmp_path / "next-week"
+    result = invoke("template", str(target), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(target / "week.xlsx")
+    assert wb.sheetnames == ["会议申请", "公务接待", "领导", "会议室", "已有日程"]
+    headers = [c.value for c in wb["会议申请"][1]]
+    assert headers[:4] == ["编号", "会议名称", "会议类型", "主办单位"]
+    lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in wb["会议申请"].data_validations.dataValidation}
+    col = {h: chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i, h in enumerate(headers)}
+    assert lists[col["可否套开"]] == '"是,否"'
+    assert lists[col["时段"]] == '"上午,下午,不限"'
+    assert lists[col["会议形式"]] == '"现场,视频,电视电话"'
+    assert "专题会" in lists[col["会议类型"]]
+    assert "week = 2026-12-07" in (target / "week.toml").read_text(encoding="utf-8")
+    check = invoke("check", str(target))
+    assert check.exit_code == 0, check.output
+    assert "1 requests" in check.output
+    again = invoke("template", str(target))
+    assert again.exit_code == 2 and "already holds" in again.stderr
+
+
+def test_plan_json_output_and_files(tmp_path):
+    result = invoke("-q", "plan", str(EXAMPLE), "-o", str(tmp_path), "--now", NOW.isoformat(), "--json", "--time-limit", "20")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["requests"] == 45 and data["sittings"] < 45 and data["combined_items"] >= 10
+    for name in ("plan.json", "plan.xlsx", "report.html", "all.ics", "leaders/L01.ics", "rooms/R01.ics"):
+        assert (tmp_path / name).exists(), name
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    assert wb.sheetnames[0] == "一周会议安排表" and wb.sheetnames[1] == "陈国强" and wb.sheetnames[-1] == "未安排及调整说明"
+    assert [c.value for c in wb["一周会议安排表"][1]] == ["序号", "日期", "星期", "时段", "起止时间", "会议名称", "会议类型", "主办单位", "地点", "会议形式", "出席领导", "主持", "参会范围", "参会人数", "套开说明", "备注"]
+    rows = list(wb["未安排及调整说明"].iter_rows(min_row=2, values_only=True))
+    assert any(r[0] == "H14" and r[3] == "无法安排" and "孙海涛" in r[4] for r in rows)
+
+
+def test_progress_goes_to_stderr(tmp_path):
+    result = invoke("plan", str(EXAMPLE), "-o", str(tmp_path), "--now", NOW.isoformat())
+    assert result.exit_code == 0
+    assert "planning 45 requests" in result.stderr
+    assert "Week of 2026-12-07" in result.stdout and "planning" not in result.stdout
+
+
+def test_bad_now_is_a_usage_error():
+    result = invoke("plan", "--now", "tomorrow")
+    assert result.exit_code == 2 and "is not an ISO date-time" in result.output
