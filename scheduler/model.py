@@ -136,6 +136,18 @@ def post_one_room_and_day(ctx: ModelContext) -> None:
             ctx.model.add_linear_expression_in_domain(v.slot, cp_model.Domain.from_values(slots)).only_enforce_if(lit)
 
 
+def _union(spans) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
 def _fixed_interval(model, start: int, end: int, name: str):
     return model.new_fixed_size_interval_var(start, end - start, name)
 
@@ -147,11 +159,13 @@ def post_room_not_double_booked(ctx: ModelContext) -> None:
     for v in ctx.vars:
         for room, lit in v.rooms.items():
             per_room[room].append(model.new_optional_fixed_size_interval_var(v.start, v.candidate.length, lit, f"in_room[{v.candidate.key},{room}]"))
+    fixed = defaultdict(list)
     for r in problem.receptions:
         if r.room:
-            start, end = clock.minute(r.start), clock.minute(r.end)
-            if end > 0 and start < 7 * 1440:
-                per_room[r.room].append(_fixed_interval(model, start, end, f"reception[{r.id}]"))
+            fixed[r.room].append((clock.minute(r.start), clock.minute(r.end)))
+    for room, spans in fixed.items():
+        for n, (start, end) in enumerate(_union(spans)):
+            per_room[room].append(_fixed_interval(model, start, end, f"reception[{room},{n}]"))
     for intervals in per_room.values():
         model.add_no_overlap(intervals)
 
@@ -181,9 +195,9 @@ def post_leader_not_double_booked(ctx: ModelContext) -> None:
             for offset, length in v.leader_spans(problem, leader):
                 per_leader[leader].append(model.new_optional_fixed_size_interval_var(v.start + offset, length, v.present, f"busy[{leader},{v.candidate.key}]"))
     for leader, spans in _fixed_busy(problem).items():
-        for n, (start, end, _) in enumerate(spans):
-            if end > start:
-                per_leader[leader].append(_fixed_interval(model, start, end, f"fixed[{leader},{n}]"))
+        # Fixed things may overlap each other (a reception during a commitment): join them first.
+        for n, (start, end) in enumerate(_union((a, b) for a, b, _ in spans)):
+            per_leader[leader].append(_fixed_interval(model, start, end, f"fixed[{leader},{n}]"))
     for intervals in per_leader.values():
         model.add_no_overlap(intervals)
 
@@ -197,44 +211,61 @@ def _building_literals(ctx: ModelContext, v: CandidateVars) -> dict[str, object]
 
 
 def post_leader_travel_buffer(ctx: ModelContext) -> None:
-    """Sittings in different buildings, same leader, same day: the travel buffer between them."""
+    """A leader moving between buildings needs the travel buffer; within one building not.
+
+    One cumulative per leader and building B, capacity K: each of the leader's spans in B,
+    widened by the buffer on both sides, uses 1; each span elsewhere uses K. Widened spans in B
+    may overlap each other (back to back in one building is fine, and fewer than K of them can
+    meet at one moment), but none may reach a span in another building. Receptions with a known
+    building take part as fixed spans. Linear in the number of spans, unlike posting pairs.
+    """
     problem, model = ctx.problem, ctx.model
     buffer = problem.settings.travel_buffer_minutes
-    if buffer <= 0 or len({room.building for room in problem.rooms}) < 2:
+    buildings = sorted({room.building for room in problem.rooms})
+    if buffer <= 0 or len(buildings) < 2:
         return
-    per_leader = defaultdict(list)
+    capacity = 2 * (-(-2 * buffer // problem.settings.grain_minutes)) + 2
+    per_leader = defaultdict(lambda: defaultdict(list))  # leader -> building -> [(interval, demand)]
     for v in ctx.vars:
-        for leader in v.leaders(problem):
-            spans = v.leader_spans(problem, leader)
-            per_leader[leader].append((v, spans[0][0], spans[-1][0] + spans[-1][1]))
-    fixed = _fixed_busy(problem)
-    for leader, entries in sorted(per_leader.items()):
-        for i, (a, a_from, a_to) in enumerate(entries):
-            ba = _building_literals(ctx, a)
-            for b, b_from, b_to in entries[i + 1 :]:
-                if not set(a.days) & set(b.days) or set(a.candidate.request_ids) & set(b.candidate.request_ids):
-                    continue
-                bb = _building_literals(ctx, b)
-                for building_a, lits_a in ba.items():
-                    for building_b, lits_b in bb.items():
-                        if building_a == building_b:
-                            continue
-                        both = model.new_bool_var(f"apart[{leader},{a.candidate.key},{b.candidate.key},{building_a}]")
-                        model.add(sum(lits_a) + sum(lits_b) - 1 <= both)
-                        first = model.new_bool_var("")
-                        model.add(a.start + a_to + buffer <= b.start + b_from).only_enforce_if(both, first)
-                        model.add(b.start + b_to + buffer <= a.start + a_from).only_enforce_if(both, ~first)
-            for start, end, building in fixed.get(leader, ()):
-                if building is None:
-                    continue
-                for building_a, lits_a in ba.items():
-                    if building_a == building or not any(start - 1440 < s < end + 1440 for s in (a.starts[0], a.starts[-1])):
-                        continue
-                    on = model.new_bool_var("")
-                    model.add(sum(lits_a) <= on)
-                    before = model.new_bool_var("")
-                    model.add(a.start + a_to + buffer <= start).only_enforce_if(on, before)
-                    model.add(a.start + a_from >= end + buffer).only_enforce_if(on, ~before)
+        by_building = _building_literals(ctx, v)
+        inside = {}
+        for building in buildings:
+            lits = by_building.get(building, [])
+            inside[building] = model.new_bool_var(f"in_building[{v.candidate.key},{building}]")
+            model.add(inside[building] == sum(lits))
+        for leader in sorted(v.leaders(problem)):
+            a_from, a_to = _leader_extent(v, problem, leader)
+            for building in buildings:
+                if by_building.get(building):
+                    wide = model.new_optional_fixed_size_interval_var(
+                        v.start + a_from - buffer, a_to - a_from + 2 * buffer, inside[building], f"wide[{leader},{v.candidate.key},{building}]"
+                    )
+                    per_leader[leader][building].append((wide, 1))
+                elsewhere = model.new_bool_var(f"elsewhere[{leader},{v.candidate.key},{building}]")
+                model.add(elsewhere == v.present - inside[building])
+                span = model.new_optional_fixed_size_interval_var(v.start + a_from, a_to - a_from, elsewhere, f"span[{leader},{v.candidate.key},{building}]")
+                per_leader[leader][building].append((span, capacity))
+    for leader, spans in _fixed_busy(problem).items():
+        if leader not in per_leader:
+            continue
+        for n, (start, end, where) in enumerate(spans):
+            if where is None:
+                continue
+            for building in buildings:
+                if building == where:
+                    per_leader[leader][building].append((_fixed_interval(model, start - buffer, end + buffer, f"fixed_wide[{leader},{n}]"), 1))
+                else:
+                    per_leader[leader][building].append((_fixed_interval(model, start, end, f"fixed_span[{leader},{n},{building}]"), capacity))
+    for leader in sorted(per_leader):
+        for building, items in sorted(per_leader[leader].items()):
+            if any(d == 1 for _, d in items) and any(d == capacity for _, d in items):
+                model.add_cumulative([i for i, _ in items], [d for _, d in items], capacity)
+
+
+def _leader_extent(v: CandidateVars, problem: Problem, leader: str) -> tuple[int, int]:
+    """From the leader's first arrival to last departure in a candidate, as offsets."""
+    spans = v.leader_spans(problem, leader)
+    return spans[0][0], spans[-1][0] + spans[-1][1]
 
 
 def post_leader_daily_cap(ctx: ModelContext) -> None:

@@ -17,6 +17,7 @@ from .domain import (
     MeetingRequest, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import SchedulerError
+from .baseline import baseline_plan
 from .model import CandidateVars, build_model, compatible_rooms
 from .related import Candidate, candidates as make_candidates, minimum_minutes, planned_minutes, relations
 from .rules import RULES, check
@@ -41,16 +42,17 @@ class SolveOptions:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_progress):
+    def __init__(self, started: float, on_progress):
         super().__init__()
-        self.on_progress = on_progress
+        self.started, self.on_progress = started, on_progress
         self.first: float | None = None
 
     def on_solution_callback(self) -> None:
+        elapsed = wallclock.monotonic() - self.started
         if self.first is None:
-            self.first = self.wall_time
+            self.first = elapsed
         if self.on_progress:
-            self.on_progress(Progress(self.objective_value, self.best_objective_bound, self.wall_time))
+            self.on_progress(Progress(self.objective_value, self.best_objective_bound, elapsed))
 
 
 def options_for(problem: Problem, time_limit: float | None = None) -> SolveOptions:
@@ -76,18 +78,21 @@ def solve(problem: Problem, options: SolveOptions | None = None, on_progress: Ca
     options = options or options_for(problem)
     pairs = relations(problem)
     cands = make_candidates(problem, pairs)
+    started = wallclock.monotonic()  # model building counts: it is part of the time to a plan
     ctx = build_model(problem, cands)
+    # Warm start: the first-come-first-served plan (baseline.py) breaks no rule, so the solver
+    # holds a whole plan from its first second and improves on it.
+    _hint(ctx, baseline_plan(problem))
     solver = cp_model.CpSolver()
     _parameters(solver, options)
-    callback = _Callback(on_progress)
-    started = wallclock.monotonic()
+    callback = _Callback(started, on_progress)
     status = solver.solve(ctx.model, callback)
     seconds = wallclock.monotonic() - started
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SchedulerError(f"the solver found no plan within {options.time_limit:g} s (status {name}); raise time_limit_seconds or --time-limit")
     objective, bound = solver.objective_value, solver.best_objective_bound
-    gap = abs(objective - bound) / max(abs(objective), 1e-9) if status == cp_model.FEASIBLE else 0.0
+    gap = 0.0 if status == cp_model.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
     sittings = _extract(problem, ctx.vars, solver)
     stats = SolveStats(
         status=name, objective=objective, bound=bound, gap=gap, seconds=seconds,
@@ -99,6 +104,25 @@ def solve(problem: Problem, options: SolveOptions | None = None, on_progress: Ca
         raise AssertionError("plan breaks hard rules: " + "; ".join(f"{v.rule}: {v.message}" for v in violations[:5]))
     outcomes = explain(problem, plan, pairs, options)
     return Plan(week=problem.week, sittings=sittings, outcomes=outcomes, stats=stats)
+
+
+def _hint(ctx, plan: Plan) -> None:
+    """Hint a plan made of single-request sittings (the baseline) to the candidates."""
+    problem, model = ctx.problem, ctx.model
+    grain = problem.settings.grain_minutes
+    chosen = {s.id: s for s in plan.sittings}
+    for v in ctx.vars:
+        c = v.candidate
+        sitting = chosen.get(c.request_ids[0]) if len(c.request_ids) == 1 and not c.shortened else None
+        start = problem.clock.minute(sitting.start) if sitting else None
+        on = sitting is not None and start in v.starts and sitting.room in v.rooms
+        model.add_hint(v.present, on)
+        if on:
+            model.add_hint(v.slot, start // grain)
+            for room, lit in v.rooms.items():
+                model.add_hint(lit, room == sitting.room)
+            for day, lit in v.days.items():
+                model.add_hint(lit, day == start // 1440)
 
 
 def _extract(problem: Problem, variables: list[CandidateVars], solver: cp_model.CpSolver) -> tuple[Sitting, ...]:
