@@ -73,6 +73,7 @@ class Settings:
     similarity_threshold: float = 0.3
     seed: int = 0
     workers: int = 2
+    deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
 
     @property
     def tz(self) -> ZoneInfo:
@@ -92,7 +93,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers",
+    "workers", "deterministic",
 }
 
 
@@ -153,6 +154,7 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
     want("time_limit_seconds", float, lambda v: v > 0, "a positive number of seconds")
     want("similarity_threshold", float, lambda v: 0 < v <= 1, "a number between 0 and 1")
     want("seed", int, what="a whole number")
+    want("deterministic", bool, what="true or false")
     if "deadline" in data:
         value = data["deadline"]
         if isinstance(value, datetime):

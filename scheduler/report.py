@@ -152,9 +152,13 @@ def summary_text(problem: Problem, plan: Plan) -> str:
         lines.append(f"  late (逾期报送): {', '.join(late_ids)}")
     if urgent_ids:
         lines.append(f"  urgent (紧急): {', '.join(urgent_ids)}")
+    index = problem.request_index
+    changed = [o for o in plan.outcomes if o.scheduled and o.codes != ("scheduled",)]
+    lines.append(f"  changed from the request: {len(changed)}")
+    for o in changed:
+        lines.append(f"    {o.request_id} {index[o.request_id].title} [{', '.join(o.codes)}]: {' '.join(o.reasons)}")
     missing = [o for o in plan.outcomes if not o.scheduled]
     lines.append(f"  not scheduled: {len(missing)}")
-    index = problem.request_index
     for o in missing:
         lines.append(f"    {o.request_id} {index[o.request_id].title}: {' '.join(o.reasons)}")
     return "\n".join(lines) + "\n"
