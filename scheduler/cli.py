@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
+import signal
 import sys
-import tempfile
 import time as wallclock
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,14 +19,19 @@ from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .ics import feeds
 from .intake import SHEETS, load_week
-from .report import figures, plan_json, report_html, summary_text
+from .report import figures, plan_from_json, plan_json, report_html, summary_text
 from .excel import plan_workbook, template_workbook
-from .rules import precheck
+from .files import current_version, point_current, write_files, write_version
+from .ledger import Ledger
+from .publish import prepare
+from .rules import precheck, repeated_meetings
 from .solve import Progress, options_for, solve
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = Path("calendars/example")
 DEFAULT_OUTPUT = Path("calendars/out")
+DEFAULT_LEDGER = Path("calendars/ledger.sqlite")
+DEFAULT_PUBLISHED = Path("calendars/published")
 
 
 class InputProblemsError(click.ClickException):
@@ -67,23 +71,6 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def write_files(out: Path, files: dict[str, bytes]) -> None:
-    """Write every file or none: all go to a temporary folder first, then each is renamed."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        for name, data in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        for name in files:
-            final = out / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 @click.group(cls=SchedulerGroup)
 @click.version_option(__version__, prog_name="scheduler")
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv: the solver's search log).")
@@ -116,11 +103,12 @@ def template(directory: Path, now_text: str | None) -> None:
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("--now", "now_text", help="Today, for a week.toml without 'week' (ISO); default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def check(input_dir: Path | None, now_text: str | None, as_json: bool) -> None:
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="Searched for repeated meetings on one matter.")
+def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
-    findings = precheck(problem)
+    findings = precheck(problem) + _repeated(problem, ledger_path)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
@@ -143,30 +131,20 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="The solver's budget in seconds (default: week.toml's time_limit_seconds).")
 @click.option("--now", "now_text", help="The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of text.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="Searched for repeated meetings on one matter.")
 @click.pass_context
-def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool) -> None:
+def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Plan a week (default: the bundled example week) and write the plan files and feeds."""
     folder = _input_folder(input_dir)
     now = _now(now_text)
     problem = load_week(folder, today=now.date())
     quiet = ctx.obj["quiet"]
     started = wallclock.monotonic()
-    last = [0.0]
-
-    def progress(p: Progress) -> None:
-        if not quiet and p.seconds - last[0] >= 0.5:
-            last[0] = p.seconds
-            click.echo(f"  solving: objective {p.objective:.0f}, bound {p.bound:.0f}, {p.seconds:.1f} s", err=True)
-
+    progress = _progress_printer(quiet)
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
     result = solve(problem, options_for(problem, time_limit), on_progress=progress)
-    files = feeds(problem, result, now=now)
-    feed_paths = list(files)
-    files["plan.json"] = plan_json(problem, result, now=now, feed_paths=feed_paths).encode("utf-8")
-    files["plan.xlsx"] = plan_workbook(problem, result, now=now)
-    files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
-    write_files(out_dir, files)
+    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     if as_json:
         f = figures(problem, result)
         click.echo(json.dumps({
@@ -178,4 +156,226 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
+    for finding in _repeated(problem, ledger_path):
+        click.echo(f"  repeated (同一事项反复开会): {finding.message}")
     click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
+
+
+def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
+    """Render every output of a plan and write them all (or none) to out_dir."""
+    files = feeds(problem, result, now=now)
+    feed_paths = list(files)
+    files["plan.json"] = plan_json(problem, result, now=now, feed_paths=feed_paths, input=str(folder)).encode("utf-8")
+    files["plan.xlsx"] = plan_workbook(problem, result, now=now)
+    files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
+    write_files(out_dir, files)
+    return files
+
+
+def _progress_printer(quiet: bool):
+    last = [0.0]
+
+    def progress(p: Progress) -> None:
+        if not quiet and p.seconds - last[0] >= 0.5:
+            last[0] = p.seconds
+            click.echo(f"  solving: objective {p.objective:.0f}, bound {p.bound:.0f}, {p.seconds:.1f} s", err=True)
+
+    return progress
+
+
+def _repeated(problem, ledger_path: Path):
+    """Findings of meetings on a matter the organiser already held in the last weeks."""
+    if not ledger_path.exists():
+        return []
+    since = problem.week - timedelta(days=7 * problem.settings.repeat_weeks)
+    with Ledger(ledger_path) as ledger:
+        earlier = ledger.earlier_requests(problem.week, since)
+    return repeated_meetings(problem, earlier)
+
+
+def _checkpoint(name: str) -> None:
+    """Testing aid: SCHEDULER_CRASH_AT=<name> kills this process (SIGKILL) at that point, so
+    that the tests can show a publication killed half-way leaves the previous state intact."""
+    if os.environ.get("SCHEDULER_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sync(ledger: Ledger, root: Path) -> None:
+    """Make every week's `current` show its latest recorded publication (repairs a publication
+    killed between the ledger's COMMIT and the switch of the feeds)."""
+    latest: dict[str, int] = {}
+    for publication in ledger.publications():
+        latest[publication.week] = publication.id
+    for week_text, number in latest.items():
+        week = date.fromisoformat(week_text)
+        if current_version(root, week) != number:
+            write_version(root, week, number, ledger.feeds(number))
+            point_current(root, week, number)
+
+
+def _read_plan(plan_dir: Path, input_dir: Path | None):
+    path = plan_dir / "plan.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputProblemsError(f"{path}: cannot read the plan ({exc}); run 'scheduler plan' first") from None
+    folder = input_dir or Path(data.get("input", DEFAULT_INPUT))
+    problem = load_week(folder, today=date.fromisoformat(data["week"]))
+    return data, problem, plan_from_json(problem, data)
+
+
+@cli.command()
+@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT)
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one plan.json names).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The SQLite ledger (台账).")
+@click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, show_default=True, help="Where published feeds live.")
+@click.option("--now", "now_text", help="The publication time (ISO); default: now.")
+def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
+    """Record an approved plan (PLAN_DIR, default calendars/out) in the ledger and publish its feeds."""
+    now = _now(now_text)
+    data, problem, plan_ = _read_plan(plan_dir, input_dir)
+    with Ledger(ledger_path) as ledger:
+        _sync(ledger, published)
+        before = ledger.latest(problem.week)
+        prepared = prepare(problem, plan_, now=now, previous=ledger.events(before.id) if before else [])
+        files = dict(prepared.feeds)
+        files["plan.json"] = plan_json(problem, plan_, now=now, feed_paths=list(prepared.feeds), input=data.get("input", str(input_dir))).encode("utf-8")
+        files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
+        number = ledger.record(
+            week=problem.week, published_at=now, input=data.get("input", ""), plan_json=files["plan.json"].decode("utf-8"),
+            feeds=files, events=prepared.events, requests=prepared.requests, sittings=prepared.sittings, checkpoint=_checkpoint,
+        )
+        _checkpoint("after-commit")
+        write_version(published, problem.week, number, files, checkpoint=_checkpoint)
+        _checkpoint("before-switch")
+        link = point_current(published, problem.week, number)
+    click.echo(
+        f"published the week of {problem.week} as publication {number}: {len(prepared.events)} events "
+        f"({prepared.new} new, {prepared.changed} changed, {prepared.cancelled} cancelled) in {len(prepared.feeds)} feeds -> {link}/"
+    )
+
+
+def _load_plan_document(path: Path) -> dict:
+    path = path / "plan.json" if path.is_dir() else path
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputProblemsError(f"{path}: cannot read the plan ({exc})") from None
+
+
+@cli.command()
+@click.argument("plan_dir", metavar="[PLAN]", required=False, type=click.Path(path_type=Path))
+@click.option("--away", "aways", nargs=2, multiple=True, metavar="LEADER FROM[..TO]", help="A leader away: a date or half-day, or a span, e.g. 王志刚 2026-12-09下午 or 王志刚 2026-12-09..2026-12-10.")
+@click.option("--add", "adds", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A file of extra request rows (会议申请 columns, CSV or xlsx).")
+@click.option("--drop", "drops", multiple=True, metavar="ID", help="Drop a request.")
+@click.option("--fix", "fixes", multiple=True, metavar="ID=DATETIME", help="Fix a request's start, e.g. H01=2026-12-08 9:00.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change a week.toml key, e.g. no_meeting_days=[\"周四\"].")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one the plan names).")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), show_default=True, help="Folder for the variant's plan files and feeds.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1))
+@click.option("--now", "now_text", help="The time stamped in the files (ISO); default: now.")
+@click.pass_context
+def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
+    """Re-plan a variant of a week against its last published plan (or the plan folder PLAN),
+    changing as little as it can, and print what moves. The published feeds are never touched."""
+    from . import whatif as variants
+    from .intake import load_extra_requests
+
+    now = _now(now_text)
+    if plan_dir is not None:
+        data = _load_plan_document(plan_dir)
+    else:
+        if not ledger_path.exists():
+            raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
+        with Ledger(ledger_path) as ledger:
+            latest = ledger.latest()
+        if latest is None:
+            raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
+        data = json.loads(latest.plan_json)
+    folder = input_dir or Path(data.get("input") or DEFAULT_INPUT)
+    base = load_week(folder, today=date.fromisoformat(data["week"]))
+    published = plan_from_json(base, data)
+    problem = base
+    for leader, span in aways:
+        start, _, end = span.partition("..")
+        problem = variants.away(problem, variants.Away(leader, start, end or None))
+    for path in adds:
+        problem = variants.add(problem, load_extra_requests(path, problem))
+    for request_id in drops:
+        problem = variants.drop(problem, request_id)
+    for text in fixes:
+        request_id, _, when = text.partition("=")
+        problem = variants.fix(problem, request_id.strip(), when)
+    for text in sets:
+        key, _, value = text.partition("=")
+        problem = variants.set_key(problem, key.strip(), value.strip())
+    if not ctx.obj["quiet"]:
+        click.echo(f"re-planning the week of {problem.week} against the published plan ...", err=True)
+    result = solve(problem, options_for(problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]), previous=published)
+    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
+    changes = variants.diff(data, json.loads(files["plan.json"]))
+    click.echo(variants.diff_table(changes), nl=False)
+    click.echo(f"{len(changes)} requests changed; the variant is in {out_dir}/ (the published feeds are unchanged)")
+
+
+@cli.command()
+@click.argument("a", type=click.Path(exists=True, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff(a: Path, b: Path, as_json: bool) -> None:
+    """Print what moved, was added, dropped, shortened or regrouped from plan A to plan B
+    (plan folders or plan.json files)."""
+    from . import whatif as variants
+
+    changes = variants.diff(_load_plan_document(a), _load_plan_document(b))
+    if as_json:
+        click.echo(json.dumps([
+            {"request": c.request_id, "title": c.title, "changes": list(c.kinds), "before": c.before, "after": c.after, "reason": c.reason}
+            for c in changes
+        ], ensure_ascii=False, indent=2))
+        return
+    click.echo(variants.diff_table(changes), nl=False)
+
+
+@cli.command()
+@click.option("--week", "period", flag_value="week", help="The week holding DATE.")
+@click.option("--month", "period", flag_value="month", help="The month holding DATE.")
+@click.option("--quarter", "period", flag_value="quarter", help="The quarter holding DATE.")
+@click.option("--year", "period", flag_value="year", help="The year holding DATE.")
+@click.argument("day", metavar="[DATE]", required=False)
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
+def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None) -> None:
+    """Figures from the ledger for the week, month, quarter or year holding DATE (default: today):
+    sittings and requests by organiser and type, combined items, minutes, person-hours saved,
+    urgent and late requests, no-meeting-day exceptions, and the change against the same period
+    a year before (只减不增)."""
+    from . import stats as figures_of
+    from .values import parse_date
+
+    period = period or "week"
+    today = _now(None).date()
+    try:
+        when = parse_date(day, today) if day else today
+    except ValueError as exc:
+        raise click.BadParameter(f"{day!r} {exc}", param_hint="DATE") from None
+    if not ledger_path.exists():
+        raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
+    start, end = figures_of.period_of(period, when)
+    start_before, end_before = figures_of.year_before(period, start)
+    with Ledger(ledger_path) as ledger:
+        now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
+        before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
+    quota = figures_of.quota(now_, before)
+    if charts_dir is not None:
+        from .charts import charts
+
+        write_files(charts_dir, charts(period, now_, before))
+    if as_json:
+        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota}, ensure_ascii=False, indent=2))
+        return
+    click.echo(figures_of.table(period, now_, before, quota), nl=False)
+    if charts_dir is not None:
+        click.echo(f"wrote charts to {charts_dir}/")

@@ -74,6 +74,7 @@ class Settings:
     seed: int = 0
     workers: int = 2
     deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
+    repeat_weeks: int = 4  # how far back the ledger is searched for repeated meetings on one matter
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,7 +94,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic",
+    "workers", "deterministic", "repeat_weeks",
 }
 
 
@@ -148,8 +149,9 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{source}: timezone = {out['timezone']!r} is not a known time zone (e.g. \"Asia/Shanghai\")") from None
     want("grain_minutes", int, lambda v: v in (5, 10, 15, 20, 30, 60), "one of 5, 10, 15, 20, 30, 60")
-    for key in ("max_sitting_minutes", "max_items_per_sitting", "travel_buffer_minutes", "workers"):
-        want(key, int, lambda v: v >= (1 if key != "travel_buffer_minutes" else 0), "a positive whole number")
+    for key in ("max_sitting_minutes", "max_items_per_sitting", "workers", "repeat_weeks"):
+        want(key, int, lambda v: v >= 1, "a positive whole number")
+    want("travel_buffer_minutes", int, lambda v: v >= 0, "a whole number of minutes ≥ 0")
     want("opening_overhead_minutes", int, lambda v: v >= 0, "a whole number of minutes ≥ 0")
     want("time_limit_seconds", float, lambda v: v > 0, "a positive number of seconds")
     want("similarity_threshold", float, lambda v: 0 < v <= 1, "a number between 0 and 1")

@@ -298,3 +298,17 @@ class Plan:
     @property
     def outcome_index(self) -> dict[str, Outcome]:
         return {o.request_id: o for o in self.outcomes}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishedEvent:
+    """One event of one published feed, as the ledger keeps it."""
+
+    feed: str
+    uid: str
+    sequence: int
+    fingerprint: str
+    status: str
+    start: str  # ISO 8601
+    end: str
+    summary: str

@@ -8,6 +8,7 @@ ROLE. The request ids an event covers are in X-SCHEDULER-REQUESTS, separated by 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -129,7 +130,7 @@ def _event_for(problem: Problem, plan: Plan, sitting: Sitting, *, span=None, ite
     if len(sitting.items) > 1 and span is None:
         summary = "【套开】" + "；".join(index[i.request_id].title for i in sitting.items)
     elif len(sitting.items) > 1:
-        summary = "；".join(index[i.request_id].title for i in items) + f"（套开会议议程）"
+        summary = "；".join(index[i.request_id].title for i in items) + "（套开会议议程）"
     else:
         summary = first.title
     event.add("SUMMARY", summary)
@@ -223,3 +224,68 @@ def feeds(problem: Problem, plan: Plan, *, now: datetime, sequences: dict[str, i
                 events.append(_event_for(problem, plan, sitting, span=span, items=items, now=now, sequences=sequences))
         out[f"units/{unit}.ics"] = _calendar(f"{unit}参会安排 {week_label}", problem, events)
     return out
+
+
+# --- publication: fingerprints, SEQUENCE, cancellations ---------------------------------------
+
+IGNORED_IN_FINGERPRINT = {"DTSTAMP", "SEQUENCE"}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    feed: str
+    uid: str
+    fingerprint: str  # of everything a calendar shows: time, room, attendees, text
+    status: str
+    start: str  # ISO 8601
+    end: str
+    summary: str
+
+
+def feed_events(feeds: dict[str, bytes]) -> list[FeedEvent]:
+    """Every event of every feed with a fingerprint that ignores DTSTAMP and SEQUENCE."""
+    out = []
+    for path, body in sorted(feeds.items()):
+        for event in icalendar.Calendar.from_ical(body).walk("VEVENT"):
+            content = b"\r\n".join(
+                line for line in event.to_ical().split(b"\r\n") if line.split(b":")[0].split(b";")[0].decode() not in IGNORED_IN_FINGERPRINT
+            )
+            out.append(FeedEvent(
+                feed=path, uid=str(event["UID"]), fingerprint=hashlib.sha256(content).hexdigest()[:32],
+                status=str(event.get("STATUS", "CONFIRMED")), start=event.decoded("DTSTART").isoformat(),
+                end=event.decoded("DTEND").isoformat(), summary=str(event.get("SUMMARY", "")),
+            ))
+    return out
+
+
+def republish(body: bytes | None, *, name: str, tz: ZoneInfo, now: datetime, sequences: dict[str, int], cancelled: list[FeedEvent]) -> bytes:
+    """A feed with each event's SEQUENCE set, and the events dropped since the last publication
+    added once as STATUS:CANCELLED (with a raised SEQUENCE) so that calendars remove them."""
+    if body is None:
+        calendar = icalendar.Calendar()
+        calendar.add("PRODID", PRODID)
+        calendar.add("VERSION", "2.0")
+        calendar.add("CALSCALE", "GREGORIAN")
+        calendar.add("X-WR-CALNAME", name)
+        calendar.add("X-WR-TIMEZONE", str(tz.key))
+        calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", "PT1H")
+    else:
+        calendar = icalendar.Calendar.from_ical(body)
+    for event in calendar.walk("VEVENT"):
+        uid = str(event["UID"])
+        if uid in sequences:
+            event.pop("SEQUENCE", None)
+            event.add("SEQUENCE", sequences[uid])
+    for gone in cancelled:
+        event = icalendar.Event()
+        event.add("UID", gone.uid)
+        event.add("DTSTAMP", now.astimezone(UTC))
+        event.add("DTSTART", datetime.fromisoformat(gone.start).astimezone(tz))
+        event.add("DTEND", datetime.fromisoformat(gone.end).astimezone(tz))
+        event.add("SUMMARY", f"【已取消】{gone.summary}")
+        event.add("STATUS", "CANCELLED")
+        event.add("SEQUENCE", sequences.get(gone.uid, 1))
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -303,7 +303,7 @@ def _aware(moment: datetime, settings: Settings) -> datetime:
     return moment.replace(tzinfo=settings.tz)
 
 
-def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNames, week: date) -> list[MeetingRequest]:
+def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNames, week: date, known: set[str] = frozenset()) -> list[MeetingRequest]:
     requests: list[MeetingRequest] = []
     seen: dict[str, int] = {}
     sunday = week + timedelta(days=6)
@@ -350,7 +350,7 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
         )
         if r.ok:
             requests.append(request)
-    ids = set(seen)
+    ids = set(seen) | set(known)
     for row, values in table.rows:
         for other in parse_list(values.get("merge_with", "")):
             if other not in ids:
@@ -453,3 +453,26 @@ def _busy_owner(path: Path, leaders: list[Leader]) -> str:
         "is not named after a leader (file name = 姓名, 编号 or 邮箱 from the sheet \"领导\")"
         + (f"; did you mean {'、'.join(close)}.ics?" if close else "")
     )
+
+
+def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:
+    """Request rows from one more file (a 会议申请 CSV, or a workbook with that sheet), checked
+    against a week already read: what `scheduler whatif --add FILE` takes."""
+    path = Path(path)
+    out = Collector()
+    spec = SHEET_BY_KEY["requests"]
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frames = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+            names = {clean(name).lower(): name for name in frames}
+            sheet = names.get(spec.zh) or names.get(spec.key) or next(iter(frames))
+            table = _table(spec, frames[sheet], path.name, sheet, out)
+        else:
+            frame = pd.read_csv(io.StringIO(_decode_csv(path.read_bytes())), dtype=str, keep_default_na=False, skipinitialspace=True)
+            table = _table(spec, frame, path.name, None, out)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise InputErrors([InputProblem(source=path.name, message=f"cannot be read as requests ({exc})")], path.name) from None
+    requests = _requests(table, out, problem.settings, LeaderNames(list(problem.leaders)), problem.week, known=set(problem.request_index)) if not out.problems else []
+    if out.problems:
+        raise InputErrors(out.problems, path.name)
+    return requests

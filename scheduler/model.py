@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from .domain import Problem
+from .domain import Plan, Problem
 from .related import Candidate, planned_minutes
 from .timegrid import item_starts
 
@@ -74,6 +74,8 @@ class ModelContext:
     objective_terms: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     weights: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, str] = field(default_factory=dict)  # candidate key -> why it cannot be placed
+    previous: Plan | None = None  # the published plan a what-if stays close to
+    kept: dict[str, tuple] = field(default_factory=dict)  # candidate key -> (keep literal, start, room)
 
 
 def compatible_rooms(problem: Problem, request_ids) -> list[str]:
@@ -93,7 +95,7 @@ def candidate_starts(problem: Problem, c: Candidate) -> tuple[int, ...]:
     return tuple(sorted(s for s in allowed if s % grain == 0))
 
 
-def _variables(problem: Problem, candidates) -> ModelContext:
+def _variables(problem: Problem, candidates, previous: Plan | None = None) -> ModelContext:
     model = cp_model.CpModel()
     grain = problem.settings.grain_minutes
     out, by_request, dropped = [], defaultdict(list), {}
@@ -114,14 +116,14 @@ def _variables(problem: Problem, candidates) -> ModelContext:
         out.append(v)
         for rid in c.request_ids:
             by_request[rid].append(v)
-    return ModelContext(problem, model, out, dict(by_request), dropped=dropped)
+    return ModelContext(problem, model, out, dict(by_request), dropped=dropped, previous=previous)
 
 
 # --- hard rules -----------------------------------------------------------------------------
 
 
 def post_each_request_once(ctx: ModelContext) -> None:
-    for rid, vs in ctx.by_request.items():
+    for vs in ctx.by_request.values():
         ctx.model.add_at_most_one(v.present for v in vs)
 
 
@@ -257,7 +259,7 @@ def post_leader_travel_buffer(ctx: ModelContext) -> None:
                 else:
                     per_leader[leader][building].append((_fixed_interval(model, start, end, f"fixed_span[{leader},{n},{building}]"), capacity))
     for leader in sorted(per_leader):
-        for building, items in sorted(per_leader[leader].items()):
+        for items in per_leader[leader].values():
             if any(d == 1 for _, d in items) and any(d == capacity for _, d in items):
                 model.add_cumulative([i for i, _ in items], [d for _, d in items], capacity)
 
@@ -307,6 +309,29 @@ def post_schedule_requests(ctx: ModelContext) -> None:
             r = index[rid]
             value += SCHEDULE_BASE + SCHEDULE_URGENT * r.urgent + SCHEDULE_ANNUAL * r.in_annual_plan
         ctx.objective_terms["schedule_requests"].append((-value, v.present))
+
+
+def post_stay_close_to_published(ctx: ModelContext) -> None:
+    """Re-planning a published week (what-if): every item that keeps its sitting, start and
+    room earns its keep; ranked just below scheduling every request, above everything else."""
+    if ctx.previous is None:
+        return
+    grain = ctx.problem.settings.grain_minutes
+    clock = ctx.problem.clock
+    by_key = {(v.candidate.request_ids, v.candidate.minutes): v for v in ctx.vars}
+    for sitting in ctx.previous.sittings:
+        key = (sitting.request_ids, tuple(i.minutes for i in sitting.items))
+        v = by_key.get(key)
+        start = clock.minute(sitting.start)
+        if v is None or start not in v.starts:
+            continue
+        keep = ctx.model.new_bool_var(f"keep[{v.candidate.key}]")
+        ctx.model.add_implication(keep, v.present)
+        ctx.model.add(v.slot == start // grain).only_enforce_if(keep)
+        if sitting.room in v.rooms:  # the same room too: a new LOCATION is a change as well
+            ctx.model.add_implication(keep, v.rooms[sitting.room])
+        ctx.kept[v.candidate.key] = (keep, start, sitting.room)
+        ctx.objective_terms["stay_close_to_published"].append((-len(sitting.items), keep))
 
 
 def post_fewer_sittings(ctx: ModelContext) -> None:
@@ -389,6 +414,7 @@ BUILDERS = {
     "leader_daily_cap": post_leader_daily_cap,
     "sitting_is_well_formed": post_sitting_is_well_formed,
     "schedule_requests": post_schedule_requests,
+    "stay_close_to_published": post_stay_close_to_published,
     "fewer_sittings": post_fewer_sittings,
     "avoid_shortening": post_avoid_shortening,
     "fewer_person_minutes": post_fewer_person_minutes,
@@ -397,7 +423,7 @@ BUILDERS = {
     "even_leader_load": post_even_leader_load,
 }
 # Soft levels from the most to the least important (SPEC §5); each outweighs all below it.
-LEVELS = ("schedule_requests", "fewer_sittings", "avoid_shortening", "fewer_person_minutes", "preferences")
+LEVELS = ("schedule_requests", "stay_close_to_published", "fewer_sittings", "avoid_shortening", "fewer_person_minutes", "preferences")
 PREFERENCES = ("prefer_urgent_early", "prefer_asked_day", "even_leader_load")
 
 
@@ -424,8 +450,8 @@ def set_objective(ctx: ModelContext, scale_person_minutes: int = 1) -> None:
     ctx.model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
 
 
-def build_model(problem: Problem, candidates) -> ModelContext:
-    ctx = _variables(problem, candidates)
+def build_model(problem: Problem, candidates, previous: Plan | None = None) -> ModelContext:
+    ctx = _variables(problem, candidates, previous)
     for builder in BUILDERS.values():
         builder(ctx)
     # Keep the weights far from int64 limits on very large weeks by coarsening person-minutes.

@@ -52,8 +52,12 @@ STOP_BIGRAMS = bigrams("会议工作专题推进调度部署协调汇报座谈�
 
 def similarity(a: MeetingRequest, b: MeetingRequest) -> float:
     """Dice coefficient of the character bigrams of title and agenda."""
-    x = bigrams(a.title + a.agenda) - STOP_BIGRAMS
-    y = bigrams(b.title + b.agenda) - STOP_BIGRAMS
+    return text_similarity(a.title + a.agenda, b.title + b.agenda)
+
+
+def text_similarity(a: str, b: str) -> float:
+    x = bigrams(a) - STOP_BIGRAMS
+    y = bigrams(b) - STOP_BIGRAMS
     return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
 
 
@@ -134,8 +138,9 @@ def _connected_subsets(nodes: list[str], edges: set[tuple[str, str]], limit_size
     return out
 
 
-def candidates(problem: Problem, pairs: dict | None = None) -> tuple[Candidate, ...]:
-    """Every sitting the model may choose: each request alone (and shortened), and related sets."""
+def candidates(problem: Problem, pairs: dict | None = None, keep: tuple[tuple[str, ...], ...] = ()) -> tuple[Candidate, ...]:
+    """Every sitting the model may choose: each request alone (and shortened), related sets,
+    and the groupings in `keep` (a published plan's sittings, so a re-plan can keep them)."""
     settings = problem.settings
     index = problem.request_index
     pairs = relations(problem) if pairs is None else pairs
@@ -170,18 +175,23 @@ def candidates(problem: Problem, pairs: dict | None = None) -> tuple[Candidate, 
 
     for a, b in pairs:
         parent[find(a)] = find(b)
-    components: dict[str, list[str]] = {}
-    for a, b in pairs:
-        components.setdefault(find(a), [])
+    components: dict[str, list[str]] = {find(a): [] for a, _ in pairs}
     for rid in parent:
         if find(rid) in components:
             components[find(rid)].append(rid)
+    seen = {c.request_ids for c in out}
+    for ids in keep:
+        if ids not in seen and all(rid in index and index[rid].approval != RETURNED for rid in ids):
+            add(ids, False)
+            seen.add(ids)
     for root in sorted(components):
         nodes = sorted(components[root])
         edges = {p for p in pairs if p[0] in nodes}
         for subset in _connected_subsets(nodes, edges, settings.max_items_per_sitting, MAX_CANDIDATES_PER_GROUP):
             ids = tuple(sorted(subset, key=lambda rid: _item_order(index[rid])))
-            add(ids, False)
+            if ids not in seen:
+                add(ids, False)
+                seen.add(ids)
     return tuple(out)
 
 

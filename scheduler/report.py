@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from .domain import (
     COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Plan, Problem, Sitting,
 )
+from .errors import PlanError
 from .ics import uid_for
 
 SCHEMA = "scheduler.plan/1"
@@ -98,7 +99,7 @@ def late(problem: Problem, request) -> bool:
     return request.submitted_at is not None and request.submitted_at > deadline
 
 
-def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[str]) -> str:
+def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[str], input: str = "") -> str:
     f = figures(problem, plan)
     outcomes = plan.outcome_index
     data = {
@@ -106,6 +107,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "week": plan.week.isoformat(),
         "timezone": problem.tz.key,
         "generated_at": _iso(now),
+        "input": input,
         "solver": {"status": plan.stats.status, "gap": round(plan.stats.gap, 6), "candidates": plan.stats.candidates},
         "summary": {
             "requests": f.requests, "scheduled": f.scheduled, "sittings": f.sittings, "combined_items": f.combined_items,
@@ -264,3 +266,33 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
         out.append("</ul></div>")
     out.append(f'<p><small>生成时间：{now:%Y-%m-%d %H:%M}；求解状态：{plan.stats.status}</small></p></body></html>')
     return "\n".join(out) + "\n"
+
+
+def plan_from_json(problem: Problem, data: dict) -> Plan:
+    """A plan.json back into a Plan over the same week's problem (for publish, whatif, diff)."""
+    from .domain import Item, Outcome, SolveStats  # noqa: PLC0415 - only here
+
+    index = problem.request_index
+    if data.get("schema") != SCHEMA:
+        raise PlanError(f"not a plan.json of schema {SCHEMA} (found {data.get('schema')!r})")
+    if data["week"] != problem.week.isoformat():
+        raise PlanError(f"the plan is for the week of {data['week']}, the input for {problem.week}")
+    sittings = []
+    for s in data["sittings"]:
+        items = []
+        for i in s["items"]:
+            if i["request_id"] not in index:
+                raise PlanError(f"the plan holds request {i['request_id']}, which the input does not")
+            r = index[i["request_id"]]
+            items.append(Item(
+                request_id=r.id, start=datetime.fromisoformat(i["start"]), end=datetime.fromisoformat(i["end"]),
+                requested_minutes=r.minutes, leaders=problem.by_rank(r.everyone), units=r.units, attendees=r.attendees,
+            ))
+        sittings.append(Sitting(id=s["id"], room=s["room"]["id"], chair=s["chair"]["id"], start=items[0].start, end=items[-1].end, items=tuple(items)))
+    outcomes = tuple(
+        Outcome(request_id=r["id"], codes=tuple(r["outcome"]["codes"]), sitting=r["outcome"]["sitting"], reasons=tuple(r["outcome"]["reasons"]),
+                rules=tuple(r["outcome"]["rules"]), blockers=tuple(r["outcome"]["blockers"]))
+        for r in data["requests"] if r["id"] in index
+    )
+    stats = SolveStats(status=data["solver"]["status"], gap=data["solver"]["gap"], candidates=data["solver"]["candidates"])
+    return Plan(week=problem.week, sittings=tuple(sittings), outcomes=outcomes, stats=stats)

@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .domain import Plan, Problem, Sitting
+from .domain import Plan, Problem
 from .related import planned_minutes, relation
-from .timegrid import exempt_from_no_meeting_day, fits, half_days, request_spans
+from .timegrid import exempt_from_no_meeting_day, fits, half_days
 
 HARD, SOFT = "hard", "soft"
 
@@ -214,6 +214,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("each_request_once", HARD, "每项申请至多安排一次，退回的申请不安排", check_each_request_once),
     Rule("approval_returned", HARD, "审批状态为退回的申请不安排"),
     Rule("schedule_requests", SOFT, "尽量安排每一项申请，紧急和年度计划内的优先"),
+    Rule("stay_close_to_published", SOFT, "重新安排已发布的一周时，尽量少改动"),
     Rule("fewer_sittings", SOFT, "套开相关会议，减少会议场次"),
     Rule("avoid_shortening", SOFT, "压缩到申请时长以下须换来更好的安排"),
     Rule("fewer_person_minutes", SOFT, "减少人·分钟：会议更短，领导和单位只参加本项议程"),
@@ -241,6 +242,21 @@ class Finding:
     rule: str
     request_id: str | None
     message: str  # Chinese, for staff
+
+
+def repeated_meetings(problem: Problem, earlier: list[dict]) -> list[Finding]:
+    """同一事项反复开会: a request whose organiser held a meeting on a similar matter in the
+    weeks before (`earlier`: the ledger's rows of the meetings held)."""
+    from .related import text_similarity
+
+    out = []
+    threshold = problem.settings.similarity_threshold
+    for r in problem.requests:
+        for e in earlier:
+            if e["organiser"] == r.organiser and text_similarity(r.title + r.agenda, e["title"] + e["agenda"]) >= threshold:
+                out.append(Finding("repeated_meeting", r.id, f"{r.id}「{r.title}」与{e['week']}当周已开的{e['id']}「{e['title']}」可能是同一事项反复开会"))
+                break
+    return out
 
 
 def precheck(problem: Problem) -> list[Finding]:

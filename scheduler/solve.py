@@ -19,7 +19,7 @@ from .domain import (
 from .errors import SchedulerError
 from .baseline import baseline_plan
 from .model import CandidateVars, build_model, compatible_rooms
-from .related import Candidate, candidates as make_candidates, minimum_minutes, planned_minutes, relations
+from .related import candidates as make_candidates, minimum_minutes, planned_minutes, relations
 from .rules import RULES, check
 from .timegrid import diagnose, item_starts
 
@@ -78,16 +78,21 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions) -> None:
         solver.log_callback = logger.debug
 
 
-def solve(problem: Problem, options: SolveOptions | None = None, on_progress: Callable[[Progress], None] | None = None) -> Plan:
-    """The week's plan. Requests that cannot be placed are in the outcomes with the reason."""
+def solve(
+    problem: Problem, options: SolveOptions | None = None, on_progress: Callable[[Progress], None] | None = None, *, previous: Plan | None = None,
+) -> Plan:
+    """The week's plan. Requests that cannot be placed are in the outcomes with the reason.
+    With `previous` (a published plan) the plan changes as little as it can."""
     options = options or options_for(problem)
     pairs = relations(problem)
-    cands = make_candidates(problem, pairs)
+    cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
     started = wallclock.monotonic()  # model building counts: it is part of the time to a plan
-    ctx = build_model(problem, cands)
+    ctx = build_model(problem, cands, previous)
     # Warm start: the first-come-first-served plan (baseline.py) breaks no rule, so the solver
     # holds a whole plan from its first second and improves on it.
     _hint(ctx, baseline_plan(problem))
+    if previous is not None:
+        _hint_previous(ctx)
     solver = cp_model.CpSolver()
     _parameters(solver, options)
     callback = _Callback(started, on_progress)
@@ -129,6 +134,23 @@ def _hint(ctx, plan: Plan) -> None:
                 model.add_hint(lit, room == sitting.room)
             for day, lit in v.days.items():
                 model.add_hint(lit, day == start // 1440)
+
+
+def _hint_previous(ctx) -> None:
+    """Hint the published plan's sittings where they can stay (what-if)."""
+    grain = ctx.problem.settings.grain_minutes
+    ctx.model.clear_hints()
+    for v in ctx.vars:
+        entry = ctx.kept.get(v.candidate.key)
+        ctx.model.add_hint(v.present, entry is not None)
+        if entry is not None:
+            keep, start, room = entry
+            ctx.model.add_hint(keep, True)
+            ctx.model.add_hint(v.slot, start // grain)
+            for r, lit in v.rooms.items():
+                ctx.model.add_hint(lit, r == room)
+            for day, lit in v.days.items():
+                ctx.model.add_hint(lit, day == start // 1440)
 
 
 def _extract(problem: Problem, variables: list[CandidateVars], solver: cp_model.CpSolver) -> tuple[Sitting, ...]:
@@ -285,6 +307,11 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
     day_of = {}
     for s in starts:
         day_of.setdefault(s // 1440, []).append(s)
+    lo, hi = min(starts), max(starts) + minutes  # nothing outside [lo, hi) can stand in the way
+
+    def near(a: datetime, b: datetime) -> bool:
+        return clock.minute(b) > lo and clock.minute(a) < hi
+
     room_lits = {r: model.new_bool_var(r) for r in rooms}
     model.add_exactly_one(room_lits.values())
     mine = set(request.everyone)
@@ -303,13 +330,13 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
         return lit
 
     for c in problem.commitments:
-        if c.leader in mine and c.end > clock.at(0) and c.start < clock.at(7 * 1440):
+        if c.leader in mine and near(c.start, c.end):
             lit = guard(f"{_name(problem, c.leader)}已有日程「{c.title}」（{_when(c.start)}-{c.end:%H:%M}{'，外出' if c.away else ''}）")
             a, b = max(clock.minute(c.start), -1440), min(clock.minute(c.end), 8 * 1440)
             leader_intervals[c.leader].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "c"))
     for r in problem.receptions:
         involved = mine & set(r.leaders)
-        if involved or r.room in rooms:
+        if (involved or r.room in rooms) and near(r.start, r.end):
             who = "、".join(_name(problem, x) for x in problem.by_rank(involved)) or rooms_index[r.room].name
             lit = guard(f"{who}陪同公务接待「{r.title}」（{_when(r.start)}-{r.end:%H:%M}）")
             a, b = clock.minute(r.start), clock.minute(r.end)
@@ -318,7 +345,7 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
             if r.room in rooms:
                 room_intervals[r.room].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "rr"))
     for s in plan.sittings:
-        if request.id in s.request_ids:
+        if request.id in s.request_ids or not near(s.start, s.end):
             continue
         involved = [x for x in s.leaders if x in mine]
         if not involved and s.room not in rooms:

@@ -1,0 +1,239 @@
+"""The ledger (台账): an SQLite file of every publication — the plan, every feed as published,
+every event's UID, SEQUENCE and fingerprint, and one row per request and sitting for the
+statistics. The only module that uses sqlite3.
+
+The schema is created and migrated by numbered migrations (the `migrations` table records
+which ran). One publication is one transaction: a process killed before COMMIT leaves the
+previous state as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from .domain import PublishedEvent
+from .errors import SchedulerError
+
+
+class LedgerError(SchedulerError):
+    """The ledger file cannot be opened or holds no publication that was asked for."""
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (executescript would COMMIT the migration's transaction)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m1_publications(db: sqlite3.Connection) -> None:
+    _script(db, """
+        CREATE TABLE publications (
+            id INTEGER PRIMARY KEY,
+            week TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            input TEXT NOT NULL,
+            plan_json TEXT NOT NULL
+        );
+        CREATE INDEX publications_week ON publications (week, id);
+        CREATE TABLE feeds (
+            publication_id INTEGER NOT NULL REFERENCES publications (id),
+            path TEXT NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (publication_id, path)
+        );
+        CREATE TABLE events (
+            publication_id INTEGER NOT NULL REFERENCES publications (id),
+            feed TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status TEXT NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            PRIMARY KEY (publication_id, feed, uid)
+        );
+    """)
+
+
+def _m2_statistics(db: sqlite3.Connection) -> None:
+    _script(db, """
+        CREATE TABLE requests (
+            publication_id INTEGER NOT NULL REFERENCES publications (id),
+            week TEXT NOT NULL,
+            id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            organiser TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            agenda TEXT NOT NULL,
+            scheduled INTEGER NOT NULL,
+            combined INTEGER NOT NULL,
+            urgent INTEGER NOT NULL,
+            late INTEGER NOT NULL,
+            no_meeting_day INTEGER NOT NULL,
+            minutes_requested INTEGER NOT NULL,
+            minutes_planned INTEGER NOT NULL,
+            person_minutes_requested INTEGER NOT NULL,
+            person_minutes_planned INTEGER NOT NULL,
+            day TEXT,
+            PRIMARY KEY (publication_id, id)
+        );
+        CREATE TABLE sittings (
+            publication_id INTEGER NOT NULL REFERENCES publications (id),
+            week TEXT NOT NULL,
+            id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            organisers TEXT NOT NULL,
+            kinds TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            minutes INTEGER NOT NULL,
+            PRIMARY KEY (publication_id, id)
+        );
+    """)
+
+
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
+    ("0001_publications", _m1_publications),
+    ("0002_statistics", _m2_statistics),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    id: int
+    week: str
+    published_at: str
+    input: str
+    plan_json: str
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+        except (sqlite3.Error, OSError) as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger ({exc})") from None
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet, each in its own transaction; returns their names."""
+        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                step(self.db)
+                self.db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            applied.append(name)
+        return applied
+
+    def migrations(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def latest(self, week: date | None = None) -> Publication | None:
+        sql = "SELECT id, week, published_at, input, plan_json FROM publications"
+        args: tuple = ()
+        if week is not None:
+            sql += " WHERE week = ?"
+            args = (week.isoformat(),)
+        row = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        return Publication(*row) if row else None
+
+    def events(self, publication_id: int) -> list[PublishedEvent]:
+        rows = self.db.execute(
+            "SELECT feed, uid, sequence, fingerprint, status, start, end, summary FROM events WHERE publication_id = ? ORDER BY feed, uid",
+            (publication_id,),
+        )
+        names = ("feed", "uid", "sequence", "fingerprint", "status", "start", "end", "summary")
+        return [PublishedEvent(**dict(zip(names, row))) for row in rows]
+
+    def feeds(self, publication_id: int) -> dict[str, bytes]:
+        rows = self.db.execute("SELECT path, body FROM feeds WHERE publication_id = ? ORDER BY path", (publication_id,))
+        return {path: bytes(body) for path, body in rows}
+
+    def publications(self) -> list[Publication]:
+        rows = self.db.execute("SELECT id, week, published_at, input, plan_json FROM publications ORDER BY id")
+        return [Publication(*row) for row in rows]
+
+    def request_rows(self, start: date, end: date) -> list[dict]:
+        """The request rows of the latest publication of every week in [start, end)."""
+        return self._rows("requests", start, end)
+
+    def sitting_rows(self, start: date, end: date) -> list[dict]:
+        return self._rows("sittings", start, end)
+
+    def _rows(self, table: str, start: date, end: date) -> list[dict]:
+        cursor = self.db.execute(
+            f"""SELECT t.* FROM {table} t
+                JOIN (SELECT week, MAX(id) AS id FROM publications GROUP BY week) latest ON latest.id = t.publication_id
+                WHERE t.week >= ? AND t.week < ? ORDER BY t.week, t.id""",
+            (start.isoformat(), end.isoformat()),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+    def earlier_requests(self, before: date, since: date) -> list[dict]:
+        """Requests held in the latest publication of each week in [since, before)."""
+        return [r for r in self.request_rows(since, before) if r["scheduled"]]
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def record(
+        self, *, week: date, published_at: datetime, input: str, plan_json: str, feeds: dict[str, bytes],
+        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], checkpoint: Callable[[str], None] = lambda _: None,
+    ) -> int:
+        """Record one publication in one transaction; returns its id."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = self.db.execute(
+                "INSERT INTO publications (week, published_at, input, plan_json) VALUES (?, ?, ?, ?)",
+                (week.isoformat(), published_at.isoformat(), input, plan_json),
+            )
+            pid = cursor.lastrowid
+            self.db.executemany("INSERT INTO feeds VALUES (?, ?, ?)", [(pid, path, body) for path, body in sorted(feeds.items())])
+            checkpoint("ledger-feeds-written")
+            self.db.executemany(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(pid, e.feed, e.uid, e.sequence, e.fingerprint, e.status, e.start, e.end, e.summary) for e in events],
+            )
+            for table, rows in (("requests", requests), ("sittings", sittings)):
+                if rows:
+                    names = list(rows[0])
+                    self.db.executemany(
+                        f"INSERT INTO {table} (publication_id, {', '.join(names)}) VALUES (?, {', '.join('?' for _ in names)})",
+                        [(pid, *(row[n] for n in names)) for row in rows],
+                    )
+            checkpoint("before-commit")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return pid
+

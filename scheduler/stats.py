@@ -1,0 +1,114 @@
+"""Weekly, monthly, quarterly and yearly figures from the ledger's rows, with the same period
+a year before for the "only decrease" quota (只减不增). Pure: rows in, figures out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+PERIODS = ("week", "month", "quarter", "year")
+PERIOD_ZH = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}
+
+
+def period_of(kind: str, day: date) -> tuple[date, date]:
+    """[start, end) of the period holding `day`; weeks start on Monday."""
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    if kind == "month":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    if kind == "quarter":
+        start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        return start, (start + timedelta(days=95)).replace(day=1)
+    if kind == "year":
+        return date(day.year, 1, 1), date(day.year + 1, 1, 1)
+    raise ValueError(kind)
+
+
+def year_before(kind: str, start: date) -> tuple[date, date]:
+    if kind == "week":
+        return period_of("week", start - timedelta(days=364))
+    return period_of(kind, start.replace(year=start.year - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    start: date
+    end: date
+    weeks: int
+    requests: int
+    scheduled: int
+    sittings: int
+    combined_items: int
+    minutes_requested: int
+    minutes_planned: int
+    person_hours_saved: float
+    urgent: int
+    late: int
+    no_meeting_day_exceptions: int
+    requests_by_organiser: dict[str, int] = field(default_factory=dict)
+    sittings_by_organiser: dict[str, int] = field(default_factory=dict)
+    requests_by_kind: dict[str, int] = field(default_factory=dict)
+    sittings_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def figures(requests: list[dict], sittings: list[dict], start: date, end: date) -> Figures:
+    held = [r for r in requests if r["scheduled"]]
+    by_organiser, by_kind = Counter(), Counter()
+    for s in sittings:
+        for organiser in s["organisers"].split("、"):
+            by_organiser[organiser] += 1
+        for kind in s["kinds"].split("、"):
+            by_kind[kind] += 1
+    return Figures(
+        start=start, end=end, weeks=len({r["week"] for r in requests}), requests=len(requests), scheduled=len(held),
+        sittings=len(sittings), combined_items=sum(r["combined"] for r in held),
+        minutes_requested=sum(r["minutes_requested"] for r in held), minutes_planned=sum(r["minutes_planned"] for r in held),
+        person_hours_saved=round(sum(r["person_minutes_requested"] - r["person_minutes_planned"] for r in held) / 60, 1),
+        urgent=sum(r["urgent"] for r in requests), late=sum(r["late"] for r in requests),
+        no_meeting_day_exceptions=sum(r["no_meeting_day"] for r in held),
+        requests_by_organiser=dict(sorted(Counter(r["organiser"] for r in requests).items(), key=lambda x: (-x[1], x[0]))),
+        sittings_by_organiser=dict(sorted(by_organiser.items(), key=lambda x: (-x[1], x[0]))),
+        requests_by_kind=dict(sorted(Counter(r["kind"] for r in requests).items(), key=lambda x: (-x[1], x[0]))),
+        sittings_by_kind=dict(sorted(by_kind.items(), key=lambda x: (-x[1], x[0]))),
+    )
+
+
+def quota(now: Figures, before: Figures) -> dict:
+    """只减不增: this period's sittings against the same period a year before."""
+    change = now.sittings - before.sittings
+    return {
+        "sittings": now.sittings, "sittings_year_before": before.sittings, "change": change,
+        "change_percent": None if before.sittings == 0 else round(100 * change / before.sittings, 1),
+        "met": before.weeks == 0 or change <= 0,
+    }
+
+
+def as_dict(f: Figures) -> dict:
+    return {
+        "start": f.start.isoformat(), "end": f.end.isoformat(), "weeks": f.weeks, "requests": f.requests, "scheduled": f.scheduled,
+        "sittings": f.sittings, "combined_items": f.combined_items, "minutes_requested": f.minutes_requested,
+        "minutes_planned": f.minutes_planned, "person_hours_saved": f.person_hours_saved, "urgent": f.urgent, "late": f.late,
+        "no_meeting_day_exceptions": f.no_meeting_day_exceptions, "requests_by_organiser": f.requests_by_organiser,
+        "sittings_by_organiser": f.sittings_by_organiser, "requests_by_kind": f.requests_by_kind, "sittings_by_kind": f.sittings_by_kind,
+    }
+
+
+def table(kind: str, f: Figures, before: Figures, q: dict) -> str:
+    pct = "—" if q["change_percent"] is None else f"{q['change_percent']:+.1f}%"
+    lines = [
+        f"{PERIOD_ZH[kind]}统计 {f.start}..{f.end - timedelta(days=1)}（{f.weeks}周已发布）",
+        f"  会议申请 {f.requests} 项，安排 {f.scheduled} 项，会议 {f.sittings} 场，套开 {f.combined_items} 项",
+        f"  时长：申请 {f.minutes_requested} 分钟 → 安排 {f.minutes_planned} 分钟；节省 {f.person_hours_saved:g} 人·小时",
+        f"  紧急 {f.urgent} 项，逾期报送 {f.late} 项，无会日例外 {f.no_meeting_day_exceptions} 项",
+        f"  只减不增：会议 {q['sittings']} 场，去年同期 {q['sittings_year_before']} 场，变化 {q['change']:+d}（{pct}）{'达标' if q['met'] else '未达标'}",
+        "  按主办单位（申请/会议）：",
+    ]
+    for organiser, n in f.requests_by_organiser.items():
+        lines.append(f"    {organiser} {n}/{f.sittings_by_organiser.get(organiser, 0)}")
+    lines.append("  按会议类型（申请/会议）：")
+    for kind_name, n in f.requests_by_kind.items():
+        lines.append(f"    {kind_name} {n}/{f.sittings_by_kind.get(kind_name, 0)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,162 @@
+"""publish -> whatif -> publish: UIDs stay, SEQUENCE rises for what changed, dropped events
+appear once as CANCELLED; a publication killed at any point leaves a consistent state."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import vobject
+from click.testing import CliRunner
+
+from scheduler.cli import _write_plan, cli
+from scheduler.ledger import Ledger
+from tests.conftest import EXAMPLE, NOW
+
+LATER = "2026-12-04T18:00:00+08:00"
+
+
+@pytest.fixture
+def planned(tmp_path, example_problem, example_plan) -> Path:
+    out = tmp_path / "out"
+    _write_plan(example_problem, example_plan, out, now=NOW, folder=EXAMPLE)
+    return out
+
+
+@pytest.fixture(scope="module")
+def away_monday(tmp_path_factory, example_problem, example_plan) -> Path:
+    """A variant of the example week with 孙海涛 away on Monday, planned once for the module."""
+    root = tmp_path_factory.mktemp("variant")
+    _write_plan(example_problem, example_plan, root / "out", now=NOW, folder=EXAMPLE)
+    run("-q", "whatif", str(root / "out"), "--away", "孙海涛", "2026-12-07", "-o", str(root / "variant"), "--now", LATER, "--time-limit", "15")
+    return root / "variant"
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(cli, list(args), env=env)
+    assert result.exit_code == 0, result.output + (result.stderr if result.stderr_bytes else "")
+    return result
+
+
+def events(path: Path) -> dict[str, tuple]:
+    cal = vobject.readOne(path.read_text(encoding="utf-8"))
+    return {e.uid.value: (int(e.sequence.value), e.status.value, e.dtstart.value, e.dtend.value) for e in getattr(cal, "vevent_list", [])}
+
+
+def publish(plan_dir: Path, tmp_path: Path, now: str = NOW.isoformat()):
+    return run("publish", str(plan_dir), "--ledger", str(tmp_path / "ledger.sqlite"), "--to", str(tmp_path / "pub"), "--now", now)
+
+
+def current(tmp_path: Path) -> Path:
+    return tmp_path / "pub" / "2026-12-07" / "current"
+
+
+def test_ledger_migrations_are_numbered_and_run_once(tmp_path):
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        assert ledger.migrations() == ["0001_publications", "0002_statistics"]
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        assert ledger.migrate() == []
+
+
+def test_publishing_the_same_plan_twice_changes_nothing(planned, tmp_path):
+    first = publish(planned, tmp_path)
+    assert "publication 1" in first.output
+    before = events(current(tmp_path) / "all.ics")
+    assert before and all(seq == 0 for seq, *_ in before.values())
+    second = publish(planned, tmp_path, LATER)
+    assert "(0 new, 0 changed, 0 cancelled)" in second.output
+    assert events(current(tmp_path) / "all.ics") == before
+    assert os.readlink(current(tmp_path)) == "v0002"
+
+
+def test_publish_whatif_publish(planned, tmp_path, example_plan):
+    publish(planned, tmp_path)
+    leader_feed = current(tmp_path) / "leaders" / "L06.ics"
+    before_all, before_leader = events(current(tmp_path) / "all.ics"), events(leader_feed)
+    variant = tmp_path / "variant"
+    result = run(
+        "-q", "whatif", "--ledger", str(tmp_path / "ledger.sqlite"), "--away", "孙海涛", "2026-12-07..2026-12-08",
+        "-o", str(variant), "--now", LATER, "--time-limit", "20",
+    )
+    assert "requests changed" in result.output
+    # The published feeds are untouched by a what-if.
+    assert events(current(tmp_path) / "all.ics") == before_all
+    out = publish(variant, tmp_path, LATER)
+    assert "publication 2" in out.output
+    after_all = events(current(tmp_path) / "all.ics")
+    for uid, (seq, status, start, end) in after_all.items():
+        if uid in before_all and status != "CANCELLED":
+            old = before_all[uid]
+            assert seq == (0 if (start, end) == (old[2], old[3]) else 1) or seq == 1, uid
+    # 孙海涛 is away Monday and Tuesday: whatever he had then is gone from his feed or moved.
+    after_leader = events(leader_feed)
+    monday_tuesday = {uid for uid, e in before_leader.items() if e[2].day in (7, 8) and "reception" not in uid}
+    assert monday_tuesday
+    for uid in monday_tuesday:
+        seq, status, start, _ = after_leader[uid]
+        assert status == "CANCELLED" or start.day not in (7, 8)
+        assert seq == 1
+    cancelled = {uid for uid, e in after_leader.items() if e[1] == "CANCELLED"}
+    # A cancellation is published once: the next publication no longer carries it.
+    publish(variant, tmp_path, "2026-12-04T19:00:00+08:00")
+    assert not cancelled & {uid for uid, e in events(leader_feed).items() if e[1] == "CANCELLED"}
+    assert all(uid not in events(leader_feed) for uid in cancelled)
+
+
+def test_whatif_one_afternoon_away_moves_only_that_leaders_afternoon(planned, tmp_path, example_plan, example_problem):
+    publish(planned, tmp_path)
+    # The first leader in protocol order with a sitting on some afternoon.
+    leader, day = next(
+        (leader, s.start.date()) for leader in example_problem.leaders for s in example_plan.sittings
+        if leader.id in s.leaders and s.start.hour >= 13
+    )
+    affected = {
+        i.request_id for s in example_plan.sittings for i in s.items
+        if leader.id in s.leaders and s.start.date() == day and s.start.hour >= 13
+    }
+    variant = tmp_path / "variant"
+    result = run(
+        "-q", "whatif", "--ledger", str(tmp_path / "ledger.sqlite"), "--away", leader.name, f"{day}下午",
+        "-o", str(variant), "--now", LATER, "--time-limit", "20",
+    )
+    diff = json.loads(run("diff", str(planned), str(variant), "--json").output)
+    changed = {c["request"] for c in diff}
+    assert affected <= changed
+    assert changed == affected, result.output
+
+
+def test_diff_prints_a_table(planned, tmp_path, example_problem, example_plan):
+    same = run("diff", str(planned), str(planned / "plan.json"))
+    assert same.output == "no changes\n"
+
+
+CRASH_POINTS = ["ledger-feeds-written", "before-commit", "after-commit", "half-the-files-written", "before-switch"]
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_a_publication_killed_half_way_leaves_a_whole_state(planned, tmp_path, point, away_monday):
+    publish(planned, tmp_path)
+    before = {p.relative_to(current(tmp_path)): p.read_bytes() for p in current(tmp_path).rglob("*") if p.is_file()}
+    # A second publication of a different plan (孙海涛 away on Monday), killed at `point`.
+    variant = away_monday
+    command = [sys.executable, "-m", "scheduler", "publish", str(variant), "--ledger", str(tmp_path / "ledger.sqlite"), "--to", str(tmp_path / "pub"), "--now", LATER]
+    process = subprocess.run(command, env={**os.environ, "SCHEDULER_CRASH_AT": point}, capture_output=True, text=True)
+    assert process.returncode == -9, process.stderr  # really killed
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        recorded = [p.id for p in ledger.publications()]
+    # Readers still see the whole previous publication.
+    assert {p.relative_to(current(tmp_path)): p.read_bytes() for p in current(tmp_path).rglob("*") if p.is_file()} == before
+    if point in ("ledger-feeds-written", "before-commit"):
+        assert recorded == [1]  # the transaction never happened
+    else:
+        assert recorded == [1, 2]  # committed; the next run brings the feeds up to date
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        latest = ledger.latest()
+        assert os.readlink(current(tmp_path)) == f"v{latest.id:04d}"
+        assert ledger.feeds(latest.id)["all.ics"] == (current(tmp_path) / "all.ics").read_bytes()
