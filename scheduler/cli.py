@@ -379,3 +379,93 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
     if charts_dir is not None:
         click.echo(f"wrote charts to {charts_dir}/")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (only this machine unless told otherwise).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+def serve(host: str, port: int, ledger_path: Path) -> None:
+    """Serve the latest publication's feeds and week page over HTTP, at secret token URLs
+    (see 'scheduler token'). A new publication is served at once, without a restart."""
+    import uvicorn
+
+    from .server import make_app
+
+    if not ledger_path.exists():
+        raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
+    click.echo(f"serving {ledger_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False)
+
+
+@cli.group(cls=SchedulerGroup)
+def token() -> None:
+    """Subscription tokens: issue, list, revoke (stored hashed in the ledger)."""
+
+
+def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
+    """(the published file a token for NAME opens, NAME as stored)."""
+    if kind == "staff":
+        return "all.ics", name
+    latest = ledger.latest()
+    if latest is None:
+        raise InputProblemsError("nothing published yet; publish a plan before issuing tokens")
+    data = json.loads(latest.plan_json)
+    if kind == "leader":
+        for leader in data.get("leaders", []):
+            if name in (leader["id"], leader["name"]):
+                return leader["feed"], leader["name"]
+        known = "、".join(x["name"] for x in data.get("leaders", []))
+        raise InputProblemsError(f"{name!r} is not a leader of the published week (known: {known})")
+    if kind == "room":
+        for room in data.get("rooms", []):
+            if name in (room["id"], room["name"]):
+                return room["feed"], room["name"]
+        raise InputProblemsError(f"{name!r} is not a room of the published week")
+    if f"units/{name}.ics" in data.get("feeds", []):
+        return f"units/{name}.ics", name
+    raise InputProblemsError(f"{name!r} is not a unit of the published week (a unit's name as in 参会单位)")
+
+
+@token.command("issue")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", show_default=True, help="Whose feed: a leader's, a unit's, a room's, or staff (all.ics and the week page).")
+@click.option("--base-url", default="https://127.0.0.1:8080", show_default=True, help="The address subscribers reach the server at.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
+    """Issue a token for NAME (a leader's 姓名 or 编号, a unit, a room, or a staff member) and print
+    the subscription links. The token is shown once; only its hash is kept."""
+    from .server import new_token, token_hash
+
+    secret = new_token()
+    with Ledger(ledger_path) as ledger:
+        feed, stored = _feed_for(ledger, name, kind)
+        ledger.add_token(name=stored, kind=kind, feed=feed, token_hash=token_hash(secret), now=_now(None))
+    host = base_url.split("://", 1)[-1].rstrip("/")
+    click.echo(f"{kind} {stored}: {feed}")
+    click.echo(f"  https://{host}/feeds/{secret}.ics")
+    click.echo(f"  webcal://{host}/feeds/{secret}.ics")
+    if kind == "staff":
+        click.echo(f"  week page: https://{host}/week/{secret}")
+
+
+@token.command("list")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+def token_list(ledger_path: Path) -> None:
+    """List the tokens issued (names and what they open; the secrets are not kept)."""
+    with Ledger(ledger_path) as ledger:
+        for t in ledger.tokens():
+            state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
+            click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\tissued {t.created_at}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("name")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+def token_revoke(name: str, ledger_path: Path) -> None:
+    """Revoke every active token of NAME; their links answer 404 from now on."""
+    with Ledger(ledger_path) as ledger:
+        n = ledger.revoke(name, _now(None))
+    if n == 0:
+        raise InputProblemsError(f"no active token for {name!r}")
+    click.echo(f"revoked {n} token(s) of {name}")

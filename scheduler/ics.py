@@ -125,8 +125,8 @@ def _event_for(problem: Problem, plan: Plan, sitting: Sitting, *, span=None, ite
     event = icalendar.Event()
     event.add("UID", uid)
     event.add("DTSTAMP", now.astimezone(UTC))
-    event.add("DTSTART", start)
-    event.add("DTEND", end)
+    event.add("DTSTART", start.astimezone(problem.tz))  # a named zone: TZID and VTIMEZONE
+    event.add("DTEND", end.astimezone(problem.tz))
     if len(sitting.items) > 1 and span is None:
         summary = "【套开】" + "；".join(index[i.request_id].title for i in sitting.items)
     elif len(sitting.items) > 1:
@@ -156,8 +156,8 @@ def _reception_event(problem: Problem, plan: Plan, reception: Reception, *, now:
     event = icalendar.Event()
     event.add("UID", uid)
     event.add("DTSTAMP", now.astimezone(UTC))
-    event.add("DTSTART", reception.start)
-    event.add("DTEND", reception.end)
+    event.add("DTSTART", reception.start.astimezone(problem.tz))
+    event.add("DTEND", reception.end.astimezone(problem.tz))
     event.add("SUMMARY", f"【公务接待】{reception.title}")
     if reception.place:
         event.add("LOCATION", reception.place)
@@ -176,6 +176,18 @@ def _reception_event(problem: Problem, plan: Plan, reception: Reception, *, now:
     return event
 
 
+def _cancelled_event(gone: "FeedEvent", sequence: int, *, tz: ZoneInfo, now: datetime) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("UID", gone.uid)
+    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTART", datetime.fromisoformat(gone.start).astimezone(tz))
+    event.add("DTEND", datetime.fromisoformat(gone.end).astimezone(tz))
+    event.add("SUMMARY", f"【已取消】{gone.summary.removeprefix('【已取消】')}")
+    event.add("STATUS", "CANCELLED")
+    event.add("SEQUENCE", sequence)
+    return event
+
+
 def _calendar(name: str, problem: Problem, events: list[icalendar.Event]) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
@@ -191,38 +203,54 @@ def _calendar(name: str, problem: Problem, events: list[icalendar.Event]) -> byt
     return calendar.to_ical()
 
 
-def feeds(problem: Problem, plan: Plan, *, now: datetime, sequences: dict[str, int] | None = None) -> dict[str, bytes]:
-    """Every feed of the plan: all.ics, leaders/<id>.ics, rooms/<id>.ics, units/<name>.ics."""
+def feeds(
+    problem: Problem, plan: Plan, *, now: datetime, sequences: dict[str, dict[str, int]] | None = None,
+    cancelled: dict[str, list["FeedEvent"]] | None = None,
+) -> dict[str, bytes]:
+    """Every feed of the plan: all.ics, leaders/<id>.ics, rooms/<id>.ics, units/<name>.ics.
+
+    sequences: per feed, the SEQUENCE of each UID (default 0); cancelled: per feed, events
+    dropped since the last publication, added once as STATUS:CANCELLED."""
     assert now.tzinfo is not None
-    sequences = sequences or {}
+    sequences, cancelled = sequences or {}, cancelled or {}
     week_label = f"{plan.week:%Y年%m月%d日}起"
-    out: dict[str, bytes] = {}
-    whole = {s.id: _event_for(problem, plan, s, now=now, sequences=sequences) for s in plan.sittings}
-    receptions = {r.id: _reception_event(problem, plan, r, now=now, sequences=sequences) for r in problem.receptions}
-    out["all.ics"] = _calendar(f"会议安排（全部）{week_label}", problem, [*whole.values(), *receptions.values()])
+    contents: dict[str, tuple[str, list]] = {}  # path -> (calendar name, [(kind, thing, span, items)])
+    contents["all.ics"] = (f"会议安排（全部）{week_label}", [("whole", s, None, None) for s in plan.sittings] + [("reception", r, None, None) for r in problem.receptions])
     for leader in problem.leaders:
-        events = []
+        entries = []
         for sitting in plan.sittings:
             if leader.id == sitting.chair:
-                events.append(whole[sitting.id])
+                entries.append(("whole", sitting, None, None))
             else:
                 for span in sitting.segments_of(leader.id):
                     items = tuple(i for i in sitting.items if leader.id in i.leaders and span[0] <= i.start < span[1])
-                    events.append(_event_for(problem, plan, sitting, span=span, items=items, now=now, sequences=sequences))
-        events += [receptions[r.id] for r in problem.receptions if leader.id in r.leaders]
-        out[f"leaders/{leader.id}.ics"] = _calendar(f"{leader.name}的会议安排 {week_label}", problem, events)
+                    entries.append(("segment", sitting, span, items))
+        entries += [("reception", r, None, None) for r in problem.receptions if leader.id in r.leaders]
+        contents[f"leaders/{leader.id}.ics"] = (f"{leader.name}的会议安排 {week_label}", entries)
     for room in problem.rooms:
-        events = [whole[s.id] for s in plan.sittings if s.room == room.id]
-        events += [receptions[r.id] for r in problem.receptions if r.room == room.id]
-        out[f"rooms/{room.id}.ics"] = _calendar(f"{room.name}使用安排 {week_label}", problem, events)
-    units = sorted({u for s in plan.sittings for u in s.units})
-    for unit in units:
-        events = []
+        entries = [("whole", s, None, None) for s in plan.sittings if s.room == room.id]
+        entries += [("reception", r, None, None) for r in problem.receptions if r.room == room.id]
+        contents[f"rooms/{room.id}.ics"] = (f"{room.name}使用安排 {week_label}", entries)
+    for unit in sorted({u for s in plan.sittings for u in s.units}):
+        entries = []
         for sitting in plan.sittings:
             for span in sitting.unit_segments(unit):
                 items = tuple(i for i in sitting.items if unit in i.units and span[0] <= i.start < span[1])
-                events.append(_event_for(problem, plan, sitting, span=span, items=items, now=now, sequences=sequences))
-        out[f"units/{unit}.ics"] = _calendar(f"{unit}参会安排 {week_label}", problem, events)
+                entries.append(("segment", sitting, span, items))
+        contents[f"units/{unit}.ics"] = (f"{unit}参会安排 {week_label}", entries)
+    for path in cancelled:
+        contents.setdefault(path, (f"会议安排 {path.removesuffix('.ics')} {week_label}", []))
+    out: dict[str, bytes] = {}
+    for path, (name, entries) in contents.items():
+        seq = sequences.get(path, {})
+        events = []
+        for kind, thing, span, items in entries:
+            if kind == "reception":
+                events.append(_reception_event(problem, plan, thing, now=now, sequences=seq))
+            else:
+                events.append(_event_for(problem, plan, thing, span=span, items=items, now=now, sequences=seq))
+        events += [_cancelled_event(gone, seq.get(gone.uid, 1), tz=problem.tz, now=now) for gone in cancelled.get(path, [])]
+        out[path] = _calendar(name, problem, events)
     return out
 
 
@@ -256,36 +284,3 @@ def feed_events(feeds: dict[str, bytes]) -> list[FeedEvent]:
                 end=event.decoded("DTEND").isoformat(), summary=str(event.get("SUMMARY", "")),
             ))
     return out
-
-
-def republish(body: bytes | None, *, name: str, tz: ZoneInfo, now: datetime, sequences: dict[str, int], cancelled: list[FeedEvent]) -> bytes:
-    """A feed with each event's SEQUENCE set, and the events dropped since the last publication
-    added once as STATUS:CANCELLED (with a raised SEQUENCE) so that calendars remove them."""
-    if body is None:
-        calendar = icalendar.Calendar()
-        calendar.add("PRODID", PRODID)
-        calendar.add("VERSION", "2.0")
-        calendar.add("CALSCALE", "GREGORIAN")
-        calendar.add("X-WR-CALNAME", name)
-        calendar.add("X-WR-TIMEZONE", str(tz.key))
-        calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-        calendar.add("X-PUBLISHED-TTL", "PT1H")
-    else:
-        calendar = icalendar.Calendar.from_ical(body)
-    for event in calendar.walk("VEVENT"):
-        uid = str(event["UID"])
-        if uid in sequences:
-            event.pop("SEQUENCE", None)
-            event.add("SEQUENCE", sequences[uid])
-    for gone in cancelled:
-        event = icalendar.Event()
-        event.add("UID", gone.uid)
-        event.add("DTSTAMP", now.astimezone(UTC))
-        event.add("DTSTART", datetime.fromisoformat(gone.start).astimezone(tz))
-        event.add("DTEND", datetime.fromisoformat(gone.end).astimezone(tz))
-        event.add("SUMMARY", f"【已取消】{gone.summary}")
-        event.add("STATUS", "CANCELLED")
-        event.add("SEQUENCE", sequences.get(gone.uid, 1))
-        calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()

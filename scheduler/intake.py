@@ -217,6 +217,14 @@ class RowReader:
     def text(self, field: str) -> str:
         return self.get(field, lambda s: s, "")
 
+    def unique_id(self, seen: dict[str, int]) -> str:
+        """The row's 编号, reported when an earlier row of the sheet has it already."""
+        value = self.text("id")
+        if value in seen:
+            self.fail("id", f"is already used in row {seen[value]}; ids must be unique")
+        seen.setdefault(value, self.row)
+        return value
+
     def choice(self, field: str, choices: dict[str, str]) -> str:
         text = self.raw(field)
         key = text.lower()
@@ -263,10 +271,7 @@ def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
     seen: dict[str, int] = {}
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, near)
-        leader_id = r.text("id")
-        if leader_id in seen:
-            r.fail("id", f"is already used in row {seen[leader_id]}; ids must be unique")
-        seen.setdefault(leader_id, row)
+        leader_id = r.unique_id(seen)
         leader = Leader(
             id=leader_id, name=r.text("name"), title=r.text("title"), rank=r.get("rank", parse_int, 999),
             email=r.text("email") or None, max_per_day=r.get("max_per_day", parse_int), pair=r.text("pair") or None,
@@ -286,10 +291,7 @@ def _rooms(table: Table | None, out: Collector, near: date) -> list[Room]:
     seen: dict[str, int] = {}
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, near)
-        room_id = r.text("id")
-        if room_id in seen:
-            r.fail("id", f"is already used in row {seen[room_id]}; ids must be unique")
-        seen.setdefault(room_id, row)
+        room_id = r.unique_id(seen)
         capacity = r.get("capacity", lambda s: parse_int(s, unit="人"), 0)
         if r.ok and capacity <= 0:
             r.fail("capacity", "must be at least 1")
@@ -310,10 +312,7 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
     kinds = list(settings.kinds)
     for row, values in table.rows:
         r = RowReader(table, row, values, out, week)
-        request_id = r.text("id")
-        if request_id in seen:
-            r.fail("id", f"is already used in row {seen[request_id]}; ids must be unique")
-        seen.setdefault(request_id, row)
+        request_id = r.unique_id(seen)
         kind = r.text("kind")
         if kind and kind not in settings.kinds:
             close = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.6)

@@ -97,10 +97,37 @@ def _m2_statistics(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m3_tokens(db: sqlite3.Connection) -> None:
+    _script(db, """
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            feed TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX tokens_name ON tokens (name)
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_publications", _m1_publications),
     ("0002_statistics", _m2_statistics),
+    ("0003_tokens", _m3_tokens),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    id: int
+    name: str
+    kind: str  # leader / unit / room / staff
+    feed: str  # the published file it opens, e.g. leaders/L01.ics
+    token_hash: str
+    created_at: str
+    revoked_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +140,12 @@ class Publication:
 
 
 class Ledger:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, shared: bool = False):
+        """shared: one connection used from the server's threads in turn."""
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=not shared)  # transactions are explicit
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
         except (sqlite3.Error, OSError) as exc:
@@ -202,6 +230,40 @@ class Ledger:
     def earlier_requests(self, before: date, since: date) -> list[dict]:
         """Requests held in the latest publication of each week in [since, before)."""
         return [r for r in self.request_rows(since, before) if r["scheduled"]]
+
+    def latest_id(self) -> int | None:
+        row = self.db.execute("SELECT MAX(id) FROM publications").fetchone()
+        return row[0]
+
+    def feed(self, publication_id: int, path: str) -> bytes | None:
+        row = self.db.execute("SELECT body FROM feeds WHERE publication_id = ? AND path = ?", (publication_id, path)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def published_at(self, publication_id: int) -> str:
+        return self.db.execute("SELECT published_at FROM publications WHERE id = ?", (publication_id,)).fetchone()[0]
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def add_token(self, *, name: str, kind: str, feed: str, token_hash: str, now: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO tokens (name, kind, feed, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            (name, kind, feed, token_hash, now.isoformat()),
+        )
+
+    def tokens(self) -> list[Token]:
+        rows = self.db.execute("SELECT id, name, kind, feed, token_hash, created_at, revoked_at FROM tokens ORDER BY id")
+        return [Token(*row) for row in rows]
+
+    def token_by_hash(self, token_hash: str) -> Token | None:
+        row = self.db.execute(
+            "SELECT id, name, kind, feed, token_hash, created_at, revoked_at FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            (token_hash,),
+        ).fetchone()
+        return Token(*row) if row else None
+
+    def revoke(self, name: str, now: datetime) -> int:
+        cursor = self.db.execute("UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", (now.isoformat(), name))
+        return cursor.rowcount
 
     # --- writing ------------------------------------------------------------------------------
 

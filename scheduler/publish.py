@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .domain import Plan, Problem, PublishedEvent
-from .ics import FeedEvent, feed_events, feeds as render_feeds, republish
+from .ics import FeedEvent, feed_events, feeds as render_feeds
 from .report import late
 
 
@@ -49,14 +49,8 @@ def prepare(problem: Problem, plan: Plan, *, now: datetime, previous: list[Publi
         gone.setdefault(feed, []).append(FeedEvent(feed=feed, uid=uid, fingerprint="", status="CANCELLED", start=old.start, end=old.end, summary=old.summary))
         sequences.setdefault(feed, {})[uid] = old.sequence + 1
         events.append(PublishedEvent(feed=feed, uid=uid, sequence=old.sequence + 1, fingerprint="", status="CANCELLED", start=old.start, end=old.end, summary=old.summary))
-    out = {}
-    for feed in sorted(set(base) | set(gone)):
-        out[feed] = republish(
-            base.get(feed), name=f"会议安排 {feed.removesuffix('.ics')}", tz=problem.tz, now=now,
-            sequences=sequences.get(feed, {}), cancelled=gone.get(feed, []),
-        )
     return Prepared(
-        feeds=out, events=events, requests=request_rows(problem, plan), sittings=sitting_rows(problem, plan),
+        feeds=render_feeds(problem, plan, now=now, sequences=sequences, cancelled=gone), events=events, requests=request_rows(problem, plan), sittings=sitting_rows(problem, plan),
         new=new, changed=changed, cancelled=sum(len(v) for v in gone.values()),
     )
 

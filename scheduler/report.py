@@ -115,6 +115,8 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
             "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
             "person_hours_requested": f.person_hours_requested, "person_hours_planned": f.person_hours_planned,
         },
+        "leaders": [_leader_ref(problem, x.id) | {"feed": f"leaders/{x.id}.ics"} for x in problem.leaders],
+        "rooms": [{"id": r.id, "name": r.name, "building": r.building, "capacity": r.capacity, "feed": f"rooms/{r.id}.ics"} for r in problem.rooms],
         "sittings": [sitting_json(problem, plan, s) for s in plan.sittings],
         "receptions": [
             {"id": r.id, "title": r.title, "visitor": r.visitor, "start": _iso(r.start), "end": _iso(r.end),
@@ -285,7 +287,8 @@ def plan_from_json(problem: Problem, data: dict) -> Plan:
                 raise PlanError(f"the plan holds request {i['request_id']}, which the input does not")
             r = index[i["request_id"]]
             items.append(Item(
-                request_id=r.id, start=datetime.fromisoformat(i["start"]), end=datetime.fromisoformat(i["end"]),
+                request_id=r.id, start=datetime.fromisoformat(i["start"]).astimezone(problem.tz),
+                end=datetime.fromisoformat(i["end"]).astimezone(problem.tz),
                 requested_minutes=r.minutes, leaders=problem.by_rank(r.everyone), units=r.units, attendees=r.attendees,
             ))
         sittings.append(Sitting(id=s["id"], room=s["room"]["id"], chair=s["chair"]["id"], start=items[0].start, end=items[-1].end, items=tuple(items)))

@@ -171,14 +171,20 @@ def test_english_headers_gb18030_and_full_width_values(example_copy):
     assert "各县（市、区）政府" in problem.request_index["H80"].units
 
 
-def test_workbook_reports_sheet_and_row(example_copy):
+def as_workbook(folder) -> Workbook:
+    """The folder's CSV sheets as one workbook (the CSV files are removed)."""
     wb = Workbook()
     wb.remove(wb.active)
     for name in ("会议申请", "公务接待", "领导", "会议室", "已有日程"):
         ws = wb.create_sheet(name)
-        for row in rows(example_copy, f"{name}.csv"):
+        for row in rows(folder, f"{name}.csv"):
             ws.append(row)
-        (example_copy / f"{name}.csv").unlink()
+        (folder / f"{name}.csv").unlink()
+    return wb
+
+
+def test_workbook_reports_sheet_and_row(example_copy):
+    wb = as_workbook(example_copy)
     ws = wb["会议申请"]
     ws.cell(row=5, column=11).value = "很久"
     wb.save(example_copy / "week.xlsx")
@@ -186,13 +192,7 @@ def test_workbook_reports_sheet_and_row(example_copy):
 
 
 def test_workbook_and_csv_give_the_same_week(example_copy, example_problem):
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name in ("会议申请", "公务接待", "领导", "会议室", "已有日程"):
-        ws = wb.create_sheet(name)
-        for row in rows(example_copy, f"{name}.csv"):
-            ws.append(row)
-        (example_copy / f"{name}.csv").unlink()
+    wb = as_workbook(example_copy)
     wb.save(example_copy / "anything.xlsx")
     problem = load_week(example_copy, today=NOW.date())
     assert problem.requests == example_problem.requests

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import vobject
+from ical.calendar_stream import IcsCalendarStream
 from click.testing import CliRunner
 
 from scheduler.cli import _write_plan, cli
@@ -43,7 +44,11 @@ def run(*args, env=None):
 
 
 def events(path: Path) -> dict[str, tuple]:
-    cal = vobject.readOne(path.read_text(encoding="utf-8"))
+    """UID -> (SEQUENCE, STATUS, start, end); the feed must also satisfy the strict `ical` parser."""
+    text = path.read_text(encoding="utf-8")
+    strict = {e.uid: e.dtstart for e in IcsCalendarStream.calendar_from_ics(text).events}
+    cal = vobject.readOne(text)
+    assert strict == {e.uid.value: e.dtstart.value for e in getattr(cal, "vevent_list", [])}
     return {e.uid.value: (int(e.sequence.value), e.status.value, e.dtstart.value, e.dtend.value) for e in getattr(cal, "vevent_list", [])}
 
 
@@ -55,9 +60,16 @@ def current(tmp_path: Path) -> Path:
     return tmp_path / "pub" / "2026-12-07" / "current"
 
 
-def test_ledger_migrations_are_numbered_and_run_once(tmp_path):
+def test_ledger_migrations_are_numbered_and_run_once(tmp_path, monkeypatch):
+    from scheduler import ledger as module
+
+    everything = module.MIGRATIONS
+    monkeypatch.setattr(module, "MIGRATIONS", everything[:1])  # a ledger made by an older version
     with Ledger(tmp_path / "l.sqlite") as ledger:
-        assert ledger.migrations() == ["0001_publications", "0002_statistics"]
+        assert ledger.migrations() == ["0001_publications"]
+    monkeypatch.setattr(module, "MIGRATIONS", everything)
+    with Ledger(tmp_path / "l.sqlite") as ledger:  # brought up to date on opening
+        assert ledger.migrations() == ["0001_publications", "0002_statistics", "0003_tokens"]
     with Ledger(tmp_path / "l.sqlite") as ledger:
         assert ledger.migrate() == []
 

@@ -1,0 +1,174 @@
+"""The feed server, started for real on a loopback port."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import uvicorn
+import vobject
+from click.testing import CliRunner
+from ical.calendar_stream import IcsCalendarStream
+
+from scheduler.cli import _write_plan, cli
+from scheduler.server import make_app
+from tests.conftest import EXAMPLE, NOW
+
+LATER = "2026-12-04T18:00:00+08:00"
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+def issue(ledger, name, kind="leader"):
+    out = invoke("token", "issue", name, "--kind", kind, "--ledger", str(ledger), "--base-url", "https://feeds.example.cn")
+    return re.search(r"https://feeds\.example\.cn/feeds/([A-Za-z0-9_-]+)\.ics", out)[1], out
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, example_problem, example_plan):
+    root = tmp_path_factory.mktemp("serve")
+    _write_plan(example_problem, example_plan, root / "out", now=NOW, folder=EXAMPLE)
+    ledger = root / "ledger.sqlite"
+    invoke("publish", str(root / "out"), "--ledger", str(ledger), "--to", str(root / "pub"), "--now", NOW.isoformat())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(ledger), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield {"root": root, "ledger": ledger, "base": f"http://127.0.0.1:{port}"}
+    server.should_exit = True
+    thread.join(5)
+
+
+def get(url, headers=None, method="GET"):
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_token_links_and_a_leaders_feed(served):
+    token, out = issue(served["ledger"], "王志刚")
+    assert f"webcal://feeds.example.cn/feeds/{token}.ics" in out and "leaders/L04.ics" in out
+    status, headers, body = get(f"{served['base']}/feeds/{token}.ics", {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["content-type"] == "text/calendar; charset=utf-8"
+    assert headers.get("content-encoding", "identity") == "identity" and "ETag" in headers or "etag" in headers
+    published = (served["root"] / "pub" / "2026-12-07" / "current" / "leaders" / "L04.ics").read_bytes()
+    assert body == published
+    text = body.decode("utf-8")
+    by_vobject = sorted(e.uid.value for e in vobject.readOne(text).vevent_list)
+    by_ical = sorted(e.uid for e in IcsCalendarStream.calendar_from_ics(text).events)
+    assert by_vobject == by_ical and by_vobject
+
+
+def test_revalidation_and_head(served):
+    token, _ = issue(served["ledger"], "L06")
+    url = f"{served['base']}/feeds/{token}.ics"
+    status, headers, body = get(url)
+    etag, modified = headers["etag"], headers["last-modified"]
+    assert get(url, {"If-None-Match": etag})[0] == 304
+    assert get(url, {"If-Modified-Since": modified})[0] == 304
+    assert get(url, {"If-None-Match": '"something-else"'})[0] == 200
+    status, head_headers, head_body = get(url, method="HEAD")
+    assert status == 200 and head_body == b"" and head_headers["content-length"] == str(len(body))
+
+
+def test_unknown_revoked_and_malformed_tokens_get_the_same_404(served):
+    token, _ = issue(served["ledger"], "市财政局", kind="unit")
+    url = f"{served['base']}/feeds/{token}.ics"
+    assert get(url)[0] == 200
+    invoke("token", "revoke", "市财政局", "--ledger", str(served["ledger"]))
+    answers = {get(u)[2] for u in (
+        url, f"{served['base']}/feeds/{'A' * 32}.ics", f"{served['base']}/feeds/short.ics", f"{served['base']}/feeds/{token}!!.ics",
+    )}
+    assert answers == {b"Not Found\n"}
+    assert "revoked" in invoke("token", "list", "--ledger", str(served["ledger"]))
+
+
+@pytest.mark.parametrize("path", [
+    "/feeds/../../etc/passwd", "/feeds/..%2F..%2Fetc%2Fpasswd.ics", "/week/..%2Fledger.sqlite", "/ledger.sqlite",
+    "/feeds/%2e%2e/%2e%2e/etc/passwd.ics", "/pub/2026-12-07/current/all.ics", "/feeds/", "/",
+])
+def test_no_request_reaches_the_file_system(served, path):
+    status, _, body = get(served["base"] + path)
+    assert status == 404 and body == b"Not Found\n"
+
+
+def test_staff_week_page_and_all_feed(served):
+    token, out = issue(served["ledger"], "两办值班", kind="staff")
+    assert f"week page: https://feeds.example.cn/week/{token}" in out
+    status, headers, body = get(f"{served['base']}/week/{token}")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8" and "一周会议安排" in body.decode()
+    leader_token, _ = issue(served["ledger"], "陈国强")
+    assert get(f"{served['base']}/week/{leader_token}")[0] == 404  # only staff see the week page
+
+
+def test_a_publication_landing_while_clients_poll(served, tmp_path):
+    token, _ = issue(served["ledger"], "孙海涛")
+    url = f"{served['base']}/feeds/{token}.ics"
+    seen, problems, stop = {}, [], threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            status, headers, body = get(url)
+            if status != 200 or headers["etag"].strip('"') != hashlib.sha256(body).hexdigest()[:32]:
+                problems.append((status, headers.get("etag")))
+                continue
+            try:
+                events = vobject.readOne(body.decode("utf-8")).vevent_list
+            except Exception as exc:  # a half feed would not parse
+                problems.append(repr(exc))
+                continue
+            seen[headers["etag"]] = len(events)
+
+    clients = [threading.Thread(target=poll) for _ in range(4)]
+    for c in clients:
+        c.start()
+    time.sleep(0.5)
+    variant = tmp_path / "variant"
+    invoke("-q", "whatif", str(served["root"] / "out"), "--away", "孙海涛", "2026-12-07", "-o", str(variant), "--now", LATER, "--time-limit", "10")
+    invoke("publish", str(variant), "--ledger", str(served["ledger"]), "--to", str(served["root"] / "pub"), "--now", LATER)
+    time.sleep(0.5)
+    stop.set()
+    for c in clients:
+        c.join()
+    assert problems == []
+    assert len(seen) == 2  # the old publication, then the new one, each whole
+
+
+def test_the_week_page_in_a_browser(served):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    token, _ = issue(served["ledger"], "秘书一科", kind="staff")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto(f"{served['base']}/week/{token}")
+        assert page.locator("#week tbody tr").count() == 12
+        assert "会议场次" in page.locator("#savings").inner_text()
+        browser.close()
