@@ -24,6 +24,7 @@ from .rules import RULES, check
 from .timegrid import diagnose, item_starts
 
 logger = logging.getLogger(__name__)
+EXPLAIN_SHARE = 0.25  # of the time limit, at most, for finding what blocks each request
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def solve(
     violations = check(problem, plan)
     if violations:  # a bug in the model: never hand such a plan to staff
         raise AssertionError("plan breaks hard rules: " + "; ".join(f"{v.rule}: {v.message}" for v in violations[:5]))
-    outcomes = explain(problem, plan, pairs, options)
+    outcomes = explain(problem, plan, pairs, options, deadline=wallclock.monotonic() + max(EXPLAIN_SHARE * options.time_limit, 5.0))
     return Plan(week=problem.week, sittings=sittings, outcomes=outcomes, stats=stats)
 
 
@@ -197,7 +198,10 @@ RULE_REASONS = {
 }
 
 
-def explain(problem: Problem, plan: Plan, pairs, options: SolveOptions) -> tuple[Outcome, ...]:
+def explain(problem: Problem, plan: Plan, pairs, options: SolveOptions, deadline: float = float("inf")) -> tuple[Outcome, ...]:
+    """Every request's outcome with its reasons. The solver-backed searches for what blocks a
+    request stop at `deadline` (on weeks of hundreds of requests they could take minutes);
+    later requests then get the reason without the blocking set, and say so."""
     index = problem.request_index
     placed = {item.request_id: (s, item) for s in plan.sittings for item in s.items}
     out = []
@@ -206,7 +210,7 @@ def explain(problem: Problem, plan: Plan, pairs, options: SolveOptions) -> tuple
             out.append(Outcome(request_id=request.id, codes=(REJECTED,), rules=("approval_returned",), reasons=("审批状态为“退回”，按规定不予安排。",)))
             continue
         if request.id not in placed:
-            out.append(_not_placed(problem, plan, request, options))
+            out.append(_not_placed(problem, plan, request, options, deadline))
             continue
         sitting, item = placed[request.id]
         codes, reasons = [], []
@@ -225,7 +229,7 @@ def explain(problem: Problem, plan: Plan, pairs, options: SolveOptions) -> tuple
         if item.minutes < request.minutes:
             codes.append(SHORTENED)
             reasons.append(_shortening_reason(problem, request, item, sitting))
-        moved = _moved_reason(problem, plan, request, sitting, options)
+        moved = _moved_reason(problem, plan, request, sitting, options, deadline)
         if moved:
             codes.append(MOVED)
             reasons.append(moved)
@@ -245,15 +249,17 @@ def _shortening_reason(problem: Problem, request: MeetingRequest, item: Item, si
     return f"时长由{request.minutes}分钟压缩为{item.minutes}分钟：{'；'.join(parts) or '开短会'}。"
 
 
-def _moved_reason(problem: Problem, plan: Plan, request: MeetingRequest, sitting: Sitting, options: SolveOptions) -> str | None:
+def _moved_reason(problem: Problem, plan: Plan, request: MeetingRequest, sitting: Sitting, options: SolveOptions, deadline: float) -> str | None:
     """When the request did not get the day it asked first (最早日期), say what stood in the way."""
     if request.earliest is None or sitting.start.date() == request.earliest or request.fixed_start:
         return None
     asked = request.earliest
     day = (asked - problem.week).days
     rule = diagnose(problem, request, planned_minutes(problem, request))
-    blockers = _blockers(problem, plan, request, options, only_day=day)
     placed = f"{sitting.start.month}月{sitting.start.day}日（{WEEKDAYS_ZH[sitting.start.weekday()]}）"
+    if wallclock.monotonic() > deadline:
+        return f"原申请{asked.month}月{asked.day}日起，安排在{placed}（本周申请较多，未逐项分析调整原因）。"
+    blockers = _blockers(problem, plan, request, options, only_day=day)
     if blockers is None:
         if len(sitting.items) > 1:
             return f"原申请{asked.month}月{asked.day}日起，为与相关会议套开，安排在{placed}。"
@@ -261,21 +267,22 @@ def _moved_reason(problem: Problem, plan: Plan, request: MeetingRequest, sitting
     if not blockers:
         why = "该日不是工作日、为无会日或不在申请时段内" if rule is None else RULE_REASONS.get(rule, rule)
         return f"原申请{asked.month}月{asked.day}日，因{why}，安排在{placed}。"
-    return f"原申请{asked.month}月{asked.day}日，因{'；'.join(blockers)}，改在{placed}。"
+    return f"原申请{asked.month}月{asked.day}日，因{'；'.join(text for text, _ in blockers)}，改在{placed}。"
 
 
-def _not_placed(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions) -> Outcome:
+def _not_placed(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions, deadline: float) -> Outcome:
     minutes = minimum_minutes(problem, request)
     rule = diagnose(problem, request, minutes)
     if rule is None and not compatible_rooms(problem, [request.id]):
         rule = "video_needs_video_room" if request.needs_video and any(r.capacity >= request.attendees for r in problem.rooms) else "room_fits_attendees"
     if rule is not None:
         return Outcome(request_id=request.id, codes=(NOT_PLACEABLE,), rules=(rule,), reasons=(f"无法安排：{RULE_REASONS.get(rule, RULES[rule].title)}。",))
-    blockers = _blockers(problem, plan, request, options)
+    blockers = _blockers(problem, plan, request, options) if wallclock.monotonic() <= deadline else None
     if blockers:
+        texts = tuple(text for text, _ in blockers)
         return Outcome(
-            request_id=request.id, codes=(NOT_PLACEABLE,), rules=("leader_not_double_booked",), blockers=tuple(blockers),
-            reasons=(f"无法安排：在申请的时间范围内，{'；'.join(blockers)}。",),
+            request_id=request.id, codes=(NOT_PLACEABLE,), rules=tuple(sorted({rule for _, rule in blockers})), blockers=texts,
+            reasons=(f"无法安排：在申请的时间范围内，{'；'.join(texts)}。",),
         )
     return Outcome(
         request_id=request.id, codes=(NOT_PLACEABLE,), rules=("schedule_requests",),
@@ -283,7 +290,7 @@ def _not_placed(problem: Problem, plan: Plan, request: MeetingRequest, options: 
     )
 
 
-def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions, only_day: int | None = None) -> list[str] | None:
+def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions, only_day: int | None = None) -> list[tuple[str, str]] | None:
     """The smallest set of fixed things (commitments, receptions, planned sittings, daily caps)
     that leaves `request`, alone at its minimum length, no place; [] when time and rules alone
     rule it out, None when it would fit.
@@ -324,9 +331,9 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
     for room, lit in room_lits.items():
         room_intervals[room].append(model.new_optional_fixed_size_interval_var(start, minutes, lit, f"own@{room}"))
 
-    def guard(label: str):
+    def guard(label: str, rule: str = "leader_not_double_booked"):
         lit = model.new_bool_var(label)
-        labels[lit.index] = label
+        labels[lit.index] = (label, rule)
         return lit
 
     for c in problem.commitments:
@@ -338,7 +345,7 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
         involved = mine & set(r.leaders)
         if (involved or r.room in rooms) and near(r.start, r.end):
             who = "、".join(_name(problem, x) for x in problem.by_rank(involved)) or rooms_index[r.room].name
-            lit = guard(f"{who}陪同公务接待「{r.title}」（{_when(r.start)}-{r.end:%H:%M}）")
+            lit = guard(f"{who}陪同公务接待「{r.title}」（{_when(r.start)}-{r.end:%H:%M}）", "leader_not_double_booked" if involved else "room_not_double_booked")
             a, b = clock.minute(r.start), clock.minute(r.end)
             for leader in involved:
                 leader_intervals[leader].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "r"))
@@ -351,7 +358,10 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
         if not involved and s.room not in rooms:
             continue
         titles = "；".join(problem.request_index[i.request_id].title for i in s.items)
-        lit = guard(f"已安排的会议「{titles}」（{_when(s.start)}-{s.end:%H:%M}，{'、'.join(_name(problem, x) for x in involved) or rooms_index[s.room].name}）")
+        lit = guard(
+            f"已安排的会议「{titles}」（{_when(s.start)}-{s.end:%H:%M}，{'、'.join(_name(problem, x) for x in involved) or rooms_index[s.room].name}）",
+            "leader_not_double_booked" if involved else "room_not_double_booked",
+        )
         for leader in involved:
             for a, b in s.segments_of(leader):
                 ma, mb = clock.minute(a), clock.minute(b)
@@ -371,7 +381,7 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
                 used = sum(leader_id in s.leaders for s in plan.sittings if s.start.date() == clock.at(day * 1440).date() and request.id not in s.request_ids)
                 used += sum(leader_id in r.leaders for r in problem.receptions if r.start.date() == clock.at(day * 1440).date())
                 if used >= cap:
-                    lit = guard(f"{_name(problem, leader_id)}{clock.at(day * 1440).month}月{clock.at(day * 1440).day}日会议已达每日上限{cap}场")
+                    lit = guard(f"{_name(problem, leader_id)}{clock.at(day * 1440).month}月{clock.at(day * 1440).day}日会议已达每日上限{cap}场", "leader_daily_cap")
                     slots = [s // grain for s in day_of[day]]
                     model.add_linear_expression_in_domain(slot, cp_model.Domain.from_values(slots).complement()).only_enforce_if(lit)
     assumptions = [model.get_bool_var_from_proto_index(i) for i in sorted(labels)]
@@ -387,4 +397,4 @@ def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: So
         model.add_assumptions([model.get_bool_var_from_proto_index(x) for x in trial])
         if solver.solve(model) == cp_model.INFEASIBLE:
             core = trial
-    return [labels[i] for i in core]
+    return [labels[i] for i in core]  # (what, rule)

@@ -16,6 +16,9 @@ def test_model_uses_both_rooms_when_it_can():
 def test_model_never_puts_two_sittings_in_one_room():
     plan = plan_of(make_problem(requests(), rooms=ONE_ROOM, days=1))
     assert len(placed(plan)) == 1
+    missing = next(o for o in plan.outcomes if not o.scheduled)
+    assert missing.rules == (RULE,)  # blocked by the room, not by a leader
+    assert len(missing.blockers) == 1 and "一号会议室" in missing.blockers[0]
 
 
 def test_model_works_around_a_reception_in_the_room():
