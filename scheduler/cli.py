@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -143,7 +144,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     progress = _progress_printer(quiet)
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
-    result = solve(problem, options_for(problem, time_limit), on_progress=progress)
+    result = solve(problem, _options(ctx, problem, time_limit), on_progress=progress)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     if as_json:
         f = figures(problem, result)
@@ -170,6 +171,11 @@ def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) 
     files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
     write_files(out_dir, files)
     return files
+
+
+def _options(ctx: click.Context, problem, time_limit: float | None):
+    """The solver's options from week.toml and the command line (-vv logs the search)."""
+    return dataclasses.replace(options_for(problem, time_limit), log_search=ctx.obj["verbose"] >= 2)
 
 
 def _progress_printer(quiet: bool):
@@ -312,7 +318,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         problem = variants.set_key(problem, key.strip(), value.strip())
     if not ctx.obj["quiet"]:
         click.echo(f"re-planning the week of {problem.week} against the published plan ...", err=True)
-    result = solve(problem, options_for(problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]), previous=published)
+    result = solve(problem, _options(ctx, problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]), previous=published)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     changes = variants.diff(data, json.loads(files["plan.json"]))
     click.echo(variants.diff_table(changes), nl=False)

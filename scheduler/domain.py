@@ -8,6 +8,7 @@ datetimes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -130,7 +131,7 @@ class WorkDay:
     no_meeting: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)  # no slots: the indexes below are cached on the instance
 class Problem:
     """Everything the planner needs for one week; built by intake, never mutated."""
 
@@ -152,15 +153,15 @@ class Problem:
     def leader(self, leader_id: str) -> Leader:
         return self.leader_index[leader_id]
 
-    @property
+    @cached_property
     def leader_index(self) -> dict[str, Leader]:
         return {leader.id: leader for leader in self.leaders}
 
-    @property
+    @cached_property
     def room_index(self) -> dict[str, Room]:
         return {room.id: room for room in self.rooms}
 
-    @property
+    @cached_property
     def request_index(self) -> dict[str, MeetingRequest]:
         return {r.id: r for r in self.requests}
 

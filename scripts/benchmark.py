@@ -79,7 +79,7 @@ def table(results: list[dict]) -> str:
             if name == "baseline" and r["mode"] == "portfolio" and any(o["size"] == r["size"] and o["mode"] == "deterministic" for o in results):
                 continue
             x = r[name]
-            gap = "—" if x["gap"] is None else f"{x['gap']:.2%}"
+            gap = "—" if x["gap"] is None else f"{x['gap']:.3%}"
             first = "—" if x["first"] is None else f"{x['first']:.1f}"
             lines.append(
                 f"| {r['size']} | {name if name == 'baseline' else 'solver, ' + r['mode']} | {x['requests']} | {x['sittings']} | {x['combined']} | {x['unscheduled']} | {x['leader_hours']:.1f} | "
