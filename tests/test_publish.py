@@ -172,3 +172,51 @@ def test_a_publication_killed_half_way_leaves_a_whole_state(planned, tmp_path, p
         latest = ledger.latest()
         assert os.readlink(current(tmp_path)) == f"v{latest.id:04d}"
         assert ledger.feeds(latest.id)["all.ics"] == (current(tmp_path) / "all.ics").read_bytes()
+
+
+def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "编号,会议名称,会议类型,主办单位,主要议题,主持领导,参会人数,拟用时长,最早日期,最晚日期\n"
+        "X01,冬季供暖保障专题会,专题会,市住房城乡建设局,研究冬季供暖保障,王志刚,15,60,2026-12-07,2026-12-08\n",
+        encoding="utf-8-sig",
+    )
+    variant = tmp_path / "variant"
+    run(
+        "-q", "whatif", str(planned), "--add", str(extra), "--drop", "H77", "--fix", "H43=2026-12-11 9:00",
+        "--set", 'no_meeting_days=["周三","周四"]', "-o", str(variant), "--now", LATER, "--time-limit", "20",
+    )
+    changes = {c["request"]: c for c in json.loads(run("diff", str(planned), str(variant), "--json").output)}
+    assert changes["X01"]["changes"] == ["added"]
+    assert changes["H77"]["changes"] == ["dropped"]
+    assert changes["H43"]["after"].startswith("12-11 09:00")
+    data = json.loads((variant / "plan.json").read_text(encoding="utf-8"))
+    # Thursday is now a no-meeting day too, and nothing fixed or urgent falls on it.
+    assert [s["id"] for s in data["sittings"] if s["date"] == "2026-12-10"] == []
+
+
+def test_whatif_refuses_unknown_names_with_exit_2(planned, tmp_path):
+    result = CliRunner().invoke(cli, ["whatif", str(planned), "--away", "王五", "2026-12-07", "-o", str(tmp_path / "v")])
+    assert result.exit_code == 2 and "'王五' is not a leader of this week" in result.stderr
+    result = CliRunner().invoke(cli, ["whatif", str(planned), "--drop", "H999", "-o", str(tmp_path / "v")])
+    assert result.exit_code == 2 and "no request 'H999'" in result.stderr
+
+
+def test_repeated_meetings_on_one_matter_are_flagged_from_the_ledger(tmp_path, example_problem, example_plan):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from scheduler.publish import request_rows, sitting_rows
+    from scheduler.rules import repeated_meetings
+
+    last_week = replace(example_problem, week=example_problem.week - timedelta(days=7))
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.record(
+            week=last_week.week, published_at=NOW, input="", plan_json="{}", feeds={}, events=[],
+            requests=request_rows(last_week, example_plan), sittings=sitting_rows(last_week, example_plan),
+        )
+        earlier = ledger.earlier_requests(example_problem.week, example_problem.week - timedelta(days=28))
+    findings = {f.request_id: f.message for f in repeated_meetings(example_problem, earlier)}
+    assert "H01" in findings and "2026-11-30当周已开的H01「全市重点项目建设推进会」" in findings["H01"]
+    result = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--ledger", str(tmp_path / "ledger.sqlite")])
+    assert "[repeated_meeting] H01「全市重点项目建设推进会」与2026-11-30当周已开的H01" in result.output
