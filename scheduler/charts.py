@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+from fontTools.ttLib import TTCollection, TTFont
+from matplotlib import font_manager
+from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
-matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-from fontTools.ttLib import TTCollection, TTFont  # noqa: E402
-
-from .errors import ConfigError  # noqa: E402
-from .stats import PERIOD_ZH, Figures  # noqa: E402
+from .errors import ConfigError
+from .stats import PERIOD_ZH, Figures
 
 PREFERRED = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback")
 
@@ -51,7 +48,8 @@ def charts(kind: str, f: Figures, before: Figures) -> dict[str, bytes]:
         labels = list(data) or ["（无）"]
         values = list(data.values()) or [0]
         _check([title, unit, *labels], covered, path)
-        fig, ax = plt.subplots(figsize=(10, max(3, 0.4 * len(labels) + 1.5)), dpi=100)
+        fig = Figure(figsize=(10, max(3, 0.4 * len(labels) + 1.5)), dpi=100)
+        ax = fig.subplots()
         ax.barh(labels[::-1], values[::-1], color="#c0504d")
         ax.set_title(title, fontproperties=prop, fontsize=14)
         ax.set_xlabel(unit, fontproperties=prop)
@@ -60,6 +58,5 @@ def charts(kind: str, f: Figures, before: Figures) -> dict[str, bytes]:
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", metadata={"Software": None})
-        plt.close(fig)
         out[name] = buffer.getvalue()
     return out

@@ -36,9 +36,6 @@ class WeekClock:
         d = self.monday + timedelta(days=day)
         return datetime.combine(d, time(rest // 60, rest % 60), tzinfo=self.tz)
 
-    def day_index(self, minute: int) -> int:
-        return minute // 1440
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Leader:
@@ -149,9 +146,6 @@ class Problem:
     @property
     def clock(self) -> WeekClock:
         return WeekClock(self.week, self.tz)
-
-    def leader(self, leader_id: str) -> Leader:
-        return self.leader_index[leader_id]
 
     @cached_property
     def leader_index(self) -> dict[str, Leader]:

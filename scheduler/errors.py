@@ -34,14 +34,6 @@ class InputProblem:
         return f"{', '.join(where)}: {text}"
 
 
-class InputError(SchedulerError):
-    """A single input problem (raised by value parsers before the location is known)."""
-
-    def __init__(self, problem: InputProblem):
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 class InputErrors(SchedulerError):
     """Every problem found in one run's inputs, reported together."""
 

@@ -5,7 +5,6 @@ day, fixed higher-level conferences, urgent requests and groups of related reque
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -122,6 +121,3 @@ def generate(size: str, seed: int = 0, *, week: date = date(2026, 12, 7), time_l
         requests=tuple(requests), receptions=tuple(receptions), commitments=tuple(commitments), source=f"generated {size} seed {seed}",
     )
 
-
-def with_time_limit(problem: Problem, seconds: float) -> Problem:
-    return replace(problem, settings=replace(problem.settings, time_limit_seconds=seconds))

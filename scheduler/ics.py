@@ -58,14 +58,6 @@ def read_busy(data: bytes, *, leader: str, start: datetime, end: datetime, sourc
 # --- writing feeds ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Feed:
-    path: str  # relative path of the file, e.g. "leaders/L01.ics"
-    name: str  # X-WR-CALNAME
-    kind: str  # all / leader / room / unit
-    key: str  # leader id, room id or unit name
-
-
 def uid_for(request_id: str, week: date) -> str:
     return f"{request_id}-{week:%Y%m%d}@scheduler"
 

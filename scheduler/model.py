@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .domain import Plan, Problem
-from .related import Candidate, planned_minutes
+from .related import Candidate
 from .timegrid import item_starts
 
 # The objective is lexicographic through weights: each level outweighs everything below it.
@@ -73,7 +73,6 @@ class ModelContext:
     by_request: dict[str, list[CandidateVars]]
     objective_terms: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     weights: dict[str, int] = field(default_factory=dict)
-    dropped: dict[str, str] = field(default_factory=dict)  # candidate key -> why it cannot be placed
     previous: Plan | None = None  # the published plan a what-if stays close to
     kept: dict[str, tuple] = field(default_factory=dict)  # candidate key -> (keep literal, start, room)
 
@@ -98,13 +97,12 @@ def candidate_starts(problem: Problem, c: Candidate) -> tuple[int, ...]:
 def _variables(problem: Problem, candidates, previous: Plan | None = None) -> ModelContext:
     model = cp_model.CpModel()
     grain = problem.settings.grain_minutes
-    out, by_request, dropped = [], defaultdict(list), {}
+    out, by_request = [], defaultdict(list)
     for c in candidates:
         starts = candidate_starts(problem, c)
         rooms = compatible_rooms(problem, c.request_ids)
         if not starts or not rooms:
-            dropped[c.key] = "no_time" if not starts else "no_room"
-            continue
+            continue  # never placeable; explain() says why
         v = CandidateVars(
             candidate=c, present=model.new_bool_var(f"present[{c.key}]"),
             slot=model.new_int_var_from_domain(cp_model.Domain.from_values([s // grain for s in starts]), f"slot[{c.key}]"),
@@ -116,7 +114,7 @@ def _variables(problem: Problem, candidates, previous: Plan | None = None) -> Mo
         out.append(v)
         for rid in c.request_ids:
             by_request[rid].append(v)
-    return ModelContext(problem, model, out, dict(by_request), dropped=dropped, previous=previous)
+    return ModelContext(problem, model, out, dict(by_request), previous=previous)
 
 
 # --- hard rules -----------------------------------------------------------------------------
@@ -464,6 +462,3 @@ def build_model(problem: Problem, candidates, previous: Plan | None = None) -> M
         scale *= 10
     return ctx
 
-
-def planned_length(problem: Problem, request_id: str) -> int:
-    return planned_minutes(problem, problem.request_index[request_id])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .domain import (
-    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Plan, Problem, Sitting,
+    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
 from .ics import uid_for
@@ -272,8 +272,6 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
 
 def plan_from_json(problem: Problem, data: dict) -> Plan:
     """A plan.json back into a Plan over the same week's problem (for publish, whatif, diff)."""
-    from .domain import Item, Outcome, SolveStats  # noqa: PLC0415 - only here
-
     index = problem.request_index
     if data.get("schema") != SCHEMA:
         raise PlanError(f"not a plan.json of schema {SCHEMA} (found {data.get('schema')!r})")
