@@ -104,3 +104,13 @@ def test_progress_goes_to_stderr(tmp_path):
 def test_bad_now_is_a_usage_error():
     result = invoke("plan", "--now", "tomorrow")
     assert result.exit_code == 2 and "is not an ISO date-time" in result.output
+
+
+def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example_copy):
+    with open(example_copy / "已有日程.csv", "a", encoding="utf-8") as f:
+        f.write("何永清,2026-12-07 08:00,2026-12-11 18:00,赴外地学习,是\n")
+    edit(example_copy, "会议申请.csv", "H76", "参会人数", "120")
+    result = invoke("check", str(example_copy), "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "[chair_away_all_week] H77「机关节能降耗工作会」主持领导何永清本周全部外出" in result.output
+    assert "[room_fits_attendees] H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
