@@ -258,12 +258,13 @@ def _moved_reason(problem: Problem, plan: Plan, request: MeetingRequest, sitting
     rule = diagnose(problem, request, planned_minutes(problem, request))
     placed = f"{sitting.start.month}月{sitting.start.day}日（{WEEKDAYS_ZH[sitting.start.weekday()]}）"
     if wallclock.monotonic() > deadline:
-        return f"原申请{asked.month}月{asked.day}日起，安排在{placed}（本周申请较多，未逐项分析调整原因）。"
+        return None if request.latest is not None else f"原申请{asked.month}月{asked.day}日，安排在{placed}（本周申请较多，未逐项分析调整原因）。"
     blockers = _blockers(problem, plan, request, options, only_day=day)
     if blockers is None:
-        if len(sitting.items) > 1:
-            return f"原申请{asked.month}月{asked.day}日起，为与相关会议套开，安排在{placed}。"
-        return f"原申请{asked.month}月{asked.day}日起，为均衡领导日程和会议室使用，安排在{placed}。"
+        # It would fit on the asked day: the solver chose another day inside the window for a
+        # better plan (combining, balance), which is no change to what was asked unless the
+        # department gave a first day only.
+        return None if request.latest is not None else f"原申请{asked.month}月{asked.day}日，为套开或均衡领导日程，安排在{placed}。"
     if not blockers:
         why = "该日不是工作日、为无会日或不在申请时段内" if rule is None else RULE_REASONS.get(rule, rule)
         return f"原申请{asked.month}月{asked.day}日，因{why}，安排在{placed}。"

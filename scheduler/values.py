@@ -13,7 +13,7 @@ FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "x", "不"}
 
 # Full-width digits, letters and the punctuation of numbers and times become ASCII; Chinese
 # punctuation such as （）、，； stays as typed, since it is shown back to staff.
-_WIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1B), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F, 0xFF20]}
+_WIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F, 0xFF20]}
 _WIDTH |= {0x3000: 0x20, 0x00A0: 0x20}
 
 
@@ -119,7 +119,7 @@ _TIME = re.compile(
 
 def parse_time(text: str) -> time:
     """'9:00', '09:00', '9点', '9点半', '上午9:30', '下午3点' -> time."""
-    s = re.sub(r"\s+", "", clean(text))
+    s = re.sub(r"\s+", "", clean(text)).replace("：", ":")
     m = _TIME.match(s)
     if not m or (":" not in s and "点" not in s and "时" not in s and not m["part"]):
         raise ValueError("is not a time of day (e.g. 9:00, 9点, 上午9:30, 下午3点)")
