@@ -20,7 +20,7 @@ from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .ics import feeds
 from .intake import SHEETS, load_week
-from .report import figures, plan_from_json, plan_json, report_html, summary_text
+from .report import SCHEMA, figures, plan_from_json, plan_json, report_html, summary_text
 from .excel import plan_workbook, template_workbook
 from .files import current_version, point_current, write_files, write_version
 from .ledger import Ledger
@@ -219,15 +219,11 @@ def _sync(ledger: Ledger, root: Path) -> None:
             point_current(root, week, number)
 
 
-def _read_plan(plan_dir: Path, input_dir: Path | None):
-    path = plan_dir / "plan.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputProblemsError(f"{path}: cannot read the plan ({exc}); run 'scheduler plan' first") from None
-    folder = input_dir or Path(data.get("input", DEFAULT_INPUT))
+def _read_plan(data: dict, input_dir: Path | None):
+    """The week's problem (from --input or the folder plan.json names) and the plan in it."""
+    folder = input_dir or Path(data.get("input") or DEFAULT_INPUT)
     problem = load_week(folder, today=date.fromisoformat(data["week"]))
-    return data, problem, plan_from_json(problem, data)
+    return folder, problem, plan_from_json(problem, data)
 
 
 @cli.command()
@@ -239,16 +235,17 @@ def _read_plan(plan_dir: Path, input_dir: Path | None):
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
     """Record an approved plan (PLAN_DIR, default calendars/out) in the ledger and publish its feeds."""
     now = _now(now_text)
-    data, problem, plan_ = _read_plan(plan_dir, input_dir)
+    data = _load_plan_document(plan_dir)
+    folder, problem, plan_ = _read_plan(data, input_dir)
     with Ledger(ledger_path) as ledger:
         _sync(ledger, published)
         before = ledger.latest(problem.week)
         prepared = prepare(problem, plan_, now=now, previous=ledger.events(before.id) if before else [])
         files = dict(prepared.feeds)
-        files["plan.json"] = plan_json(problem, plan_, now=now, feed_paths=list(prepared.feeds), input=data.get("input", str(input_dir))).encode("utf-8")
+        files["plan.json"] = plan_json(problem, plan_, now=now, feed_paths=list(prepared.feeds), input=str(folder)).encode("utf-8")
         files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
         number = ledger.record(
-            week=problem.week, published_at=now, input=data.get("input", ""), plan_json=files["plan.json"].decode("utf-8"),
+            week=problem.week, published_at=now, input=str(folder), plan_json=files["plan.json"].decode("utf-8"),
             feeds=files, events=prepared.events, requests=prepared.requests, sittings=prepared.sittings, checkpoint=_checkpoint,
         )
         _checkpoint("after-commit")
@@ -262,11 +259,15 @@ def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published
 
 
 def _load_plan_document(path: Path) -> dict:
+    """A plan.json (or a folder holding one), checked to be one of ours."""
     path = path / "plan.json" if path.is_dir() else path
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputProblemsError(f"{path}: cannot read the plan ({exc})") from None
+        raise InputProblemsError(f"{path}: cannot read the plan ({exc}); run 'scheduler plan' first") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or "week" not in data:
+        raise InputProblemsError(f"{path}: not a plan.json written by 'scheduler plan' (schema {SCHEMA})")
+    return data
 
 
 @cli.command()
@@ -299,10 +300,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         if latest is None:
             raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
         data = json.loads(latest.plan_json)
-    folder = input_dir or Path(data.get("input") or DEFAULT_INPUT)
-    base = load_week(folder, today=date.fromisoformat(data["week"]))
-    published = plan_from_json(base, data)
-    problem = base
+    folder, problem, published = _read_plan(data, input_dir)
     for leader, span in aways:
         start, _, end = span.partition("..")
         problem = variants.away(problem, variants.Away(leader, start, end or None))

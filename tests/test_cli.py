@@ -114,3 +114,12 @@ def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example
     assert result.exit_code == 0, result.output
     assert "[chair_away_all_week] H77「机关节能降耗工作会」主持领导何永清本周全部外出" in result.output
     assert "[room_fits_attendees] H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
+
+
+def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):
+    (tmp_path / "plan.json").write_text('{"hello": 1}', encoding="utf-8")
+    for args in (["publish", str(tmp_path), "--ledger", str(tmp_path / "l.sqlite")], ["diff", str(tmp_path), str(tmp_path)]):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "not a plan.json written by 'scheduler plan'" in result.stderr
+    result = invoke("publish", str(tmp_path / "missing"))
+    assert result.exit_code == 2 and "cannot read the plan" in result.stderr
