@@ -92,7 +92,7 @@ def template(directory: Path, now_text: str | None) -> None:
     now = _now(now_text)
     if (directory / "week.xlsx").exists() or (directory / "week.toml").exists():
         raise InputProblemsError(f"{directory} already holds week.xlsx or week.toml; choose an empty folder")
-    example_toml = (_input_folder(None) / "week.toml").read_text(encoding="utf-8")
+    example_toml = (Path(__file__).parent / "week.toml.template").read_text(encoding="utf-8")
     write_files(directory, {
         "week.xlsx": template_workbook(SHEETS, list(DEFAULT_KINDS), now=now),
         "week.toml": example_toml.encode("utf-8"),

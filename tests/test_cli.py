@@ -123,3 +123,12 @@ def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):
         assert result.exit_code == 2 and "not a plan.json written by 'scheduler plan'" in result.stderr
     result = invoke("publish", str(tmp_path / "missing"))
     assert result.exit_code == 2 and "cannot read the plan" in result.stderr
+
+
+def test_the_template_week_toml_is_the_example_weeks():
+    from pathlib import Path
+
+    import scheduler
+
+    template = Path(scheduler.__file__).parent / "week.toml.template"
+    assert template.read_bytes() == (EXAMPLE / "week.toml").read_bytes()
