@@ -318,7 +318,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         click.echo(f"re-planning the week of {problem.week} against the published plan ...", err=True)
     result = solve(problem, _options(ctx, problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]), previous=published)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
-    changes = variants.diff(data, json.loads(files["plan.json"]))
+    changes = variants.diff(data, json.loads(files["plan.json"]), variants.conflict_reasons(problem, published))
     click.echo(variants.diff_table(changes), nl=False)
     click.echo(f"{len(changes)} requests changed; the variant is in {out_dir}/ (the published feeds are unchanged)")
 

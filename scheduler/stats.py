@@ -103,7 +103,10 @@ def table(kind: str, f: Figures, before: Figures, q: dict) -> str:
         f"  会议申请 {f.requests} 项，安排 {f.scheduled} 项，会议 {f.sittings} 场，套开 {f.combined_items} 项",
         f"  时长：申请 {f.minutes_requested} 分钟 → 安排 {f.minutes_planned} 分钟；节省 {f.person_hours_saved:g} 人·小时",
         f"  紧急 {f.urgent} 项，逾期报送 {f.late} 项，无会日例外 {f.no_meeting_day_exceptions} 项",
-        f"  只减不增：会议 {q['sittings']} 场，去年同期 {q['sittings_year_before']} 场，变化 {q['change']:+d}（{pct}）{'达标' if q['met'] else '未达标'}",
+        (
+            f"  只减不增：会议 {q['sittings']} 场，去年同期 {q['sittings_year_before']} 场，变化 {q['change']:+d}（{pct}），{'达标' if q['met'] else '未达标'}"
+            if before.weeks else f"  只减不增：会议 {q['sittings']} 场，去年同期无台账记录，无法比较"
+        ),
         "  按主办单位（申请/会议）：",
     ]
     for organiser, n in f.requests_by_organiser.items():

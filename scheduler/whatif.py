@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from .config import apply_overrides
-from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Problem
+from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Plan, Problem
 from .errors import ConfigError
 from .values import parse_date, parse_datetime
 from .workcal import week_days
@@ -123,8 +123,26 @@ def _when(p: dict) -> str:
     return f"{start:%m-%d %H:%M}-{end:%H:%M} {p['room']}"
 
 
-def diff(a: dict, b: dict) -> list[Change]:
-    """Request by request, what differs from plan a to plan b (plan.json documents)."""
+def conflict_reasons(problem: Problem, published: Plan) -> dict[str, str]:
+    """Why a published item cannot stay: the what-if's own commitments (a leader away) that
+    overlap it, by request id."""
+    index = problem.leader_index
+    out: dict[str, str] = {}
+    for c in problem.commitments:
+        if c.source != "whatif":
+            continue
+        for sitting in published.sittings:
+            for item in sitting.items:
+                present = c.leader == sitting.chair or c.leader in item.leaders
+                span = (sitting.start, sitting.end) if c.leader == sitting.chair else (item.start, item.end)
+                if present and span[0] < c.end and c.start < span[1]:
+                    out[item.request_id] = f"因{index[c.leader].name}{c.title}（{c.start:%m-%d %H:%M}至{c.end:%m-%d %H:%M}），原时间不能再开"
+    return out
+
+
+def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
+    """Request by request, what differs from plan a to plan b (plan.json documents); `why`
+    gives the cause of a change where the variant itself knows it."""
     pa, pb = _placements(a), _placements(b)
     titles = {r["id"]: r["title"] for r in [*a["requests"], *b["requests"]]}
     reasons = {r["id"]: " ".join(r["outcome"]["reasons"]) for r in b["requests"]}
@@ -147,7 +165,7 @@ def diff(a: dict, b: dict) -> list[Change]:
             ) if changed)
             if not kinds:
                 continue
-        reason = reasons.get(rid, "") if y is not None else (reasons.get(rid) or "本方案中已取消")
+        reason = "；".join(filter(None, [(why or {}).get(rid), reasons.get(rid)])) or ("本方案中已取消" if y is None else "随本方案的调整而变动")
         out.append(Change(rid, titles.get(rid, ""), kinds, _when(x) if x else "—", _when(y) if y else "—", reason))
     return out
 

@@ -139,6 +139,7 @@ def test_whatif_one_afternoon_away_moves_only_that_leaders_afternoon(planned, tm
     changed = {c["request"] for c in diff}
     assert affected <= changed
     assert changed == affected, result.output
+    assert f"因{leader.name}（假设）外出" in result.output  # the table says why they moved
 
 
 def test_diff_prints_a_table(planned, tmp_path, example_problem, example_plan):
