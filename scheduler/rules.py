@@ -128,8 +128,8 @@ def _item_check(rule: str, test, text: str):
 
 
 def _in_window(problem, request, start, item):
-    days = {(h.day) for h in half_days(problem)}
     week = problem.week
+    days = {(d.date - week).days for d in problem.days}
     day = start // 1440
     return day in days and (not request.earliest or day >= (request.earliest - week).days) and (not request.latest or day <= (request.latest - week).days)
 
