@@ -149,7 +149,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     if as_json:
         f = figures(problem, result)
         click.echo(json.dumps({
-            "week": problem.week.isoformat(), "out": str(out_dir), "status": result.stats.status, "gap": result.stats.gap,
+            "week": problem.week.isoformat(), "out": str(out_dir), "status": result.stats.status, "levels": [dataclasses.asdict(lv) for lv in result.stats.levels],
             "seconds": round(wallclock.monotonic() - started, 2), "requests": f.requests, "sittings": f.sittings,
             "combined_items": f.combined_items, "unscheduled": [o.request_id for o in result.outcomes if not o.scheduled],
             "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
@@ -184,7 +184,7 @@ def _progress_printer(quiet: bool):
     def progress(p: Progress) -> None:
         if not quiet and p.seconds - last[0] >= 0.5:
             last[0] = p.seconds
-            click.echo(f"  solving: objective {p.objective:.0f}, bound {p.bound:.0f}, {p.seconds:.1f} s", err=True)
+            click.echo(f"  求解：{p.level} 当前值 {p.value}，界 {p.bound}，已用 {p.seconds:.1f} 秒", err=True)
 
     return progress
 

@@ -74,7 +74,8 @@ class Settings:
     seed: int = 0
     workers: int = 2
     deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
-    repeat_weeks: int = 4  # how far back the ledger is searched for repeated meetings on one matter
+    repeat_weeks: int = 4
+    forbid_merge: tuple[tuple[str, str], ...] = ()  # pairs of request ids never combined (套开)  # how far back the ledger is searched for repeated meetings on one matter
 
     @property
     def tz(self) -> ZoneInfo:
@@ -94,7 +95,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic", "repeat_weeks",
+    "workers", "deterministic", "repeat_weeks", "forbid_merge",
 }
 
 
@@ -176,6 +177,11 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
                 raise ConfigError(f"{source}: no_meeting_days: {day!r} is not a weekday (周一..周日 or mon..sun)")
             numbers.append(WEEKDAY_ALIASES[key])
         out["no_meeting_days"] = tuple(sorted(set(numbers)))
+    if "forbid_merge" in data:
+        pairs = data["forbid_merge"]
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs):
+            raise ConfigError(f'{source}: forbid_merge 应为编号对的列表，例如 forbid_merge = [["H01", "H02"]]')
+        out["forbid_merge"] = tuple(sorted(tuple(sorted(x.strip() for x in p)) for p in pairs))
     if "office_hours" in data:
         out["office_hours"] = _office_hours(data["office_hours"], source)
     if "kinds" in data:

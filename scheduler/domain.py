@@ -78,6 +78,7 @@ class MeetingRequest:
     format: str = ON_SITE
     mergeable: bool = True
     merge_with: tuple[str, ...] = ()
+    no_merge_with: tuple[str, ...] = ()  # 不与何会套开: staff forbid these pairs
     in_annual_plan: bool = False
     urgent: bool = False
     urgent_reason: str = ""
@@ -269,15 +270,27 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LevelResult:
+    """One level of the staged (lexicographic) solve: its value in the plan, the best bound the
+    solver proved for it (with the levels above held), and whether that value is proven best."""
+
+    name: str  # the soft rule or level name (rules.py)
+    value: int
+    bound: int
+    proven: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SolveStats:
-    status: str = "NOT_SOLVED"  # OPTIMAL / FEASIBLE / INFEASIBLE / UNKNOWN / TRIVIAL
-    objective: float = 0.0
-    bound: float = 0.0
-    gap: float = 0.0
-    seconds: float = 0.0
+    status: str = "NOT_SOLVED"  # OPTIMAL (every level proven) / FEASIBLE / WARM_START / BASELINE
+    seconds: float = 0.0  # wall time: reported, never used to decide anything
+    deterministic_time: float = 0.0  # CP-SAT's deterministic time spent, the budget's unit
     first_solution_seconds: float | None = None
     candidates: int = 0
     variables: int = 0
+    levels: tuple[LevelResult, ...] = ()
+    wall_cap_hit: bool = False  # the outer wall-clock safety cap stopped a stage (reported)
+    warm_start: str = ""  # the construction heuristic whose plan seeded the search
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

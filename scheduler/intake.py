@@ -60,7 +60,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         "主题标签 tags", "主持领导 chair *", "出席领导 leaders", "参会单位 units", "参会人数 attendees *",
         "拟用时长 minutes *", "最短时长 min_minutes", "最早日期 earliest", "最晚日期 latest",
         "时段 part_of_day", "固定时间 fixed_start", "会议形式 format", "可否套开 mergeable",
-        "拟与何会套开 merge_with", "列入年度计划 in_annual_plan", "紧急 urgent", "紧急理由 urgent_reason",
+        "拟与何会套开 merge_with", "不与何会套开 no_merge_with", "列入年度计划 in_annual_plan", "紧急 urgent", "紧急理由 urgent_reason",
         "报送时间 submitted_at", "审批状态 approval", "联系人 contact", "备注 note")),
     SheetSpec("receptions", "公务接待", False, _cols(
         "编号 id *", "接待事项 title *", "来访单位 visitor", "公函 letter", "日期 date *", "开始时间 start *",
@@ -342,7 +342,7 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
             attendees=attendees, minutes=minutes, min_minutes=min_minutes, earliest=earliest, latest=latest,
             part_of_day=r.choice("part_of_day", PARTS), fixed_start=_aware(fixed, settings) if fixed else None,
             format=r.choice("format", FORMATS), mergeable=r.get("mergeable", lambda s: parse_bool(s, True), True),
-            merge_with=parse_list(r.raw("merge_with")), in_annual_plan=r.get("in_annual_plan", lambda s: parse_bool(s, False), False),
+            merge_with=parse_list(r.raw("merge_with")), no_merge_with=parse_list(r.raw("no_merge_with")), in_annual_plan=r.get("in_annual_plan", lambda s: parse_bool(s, False), False),
             urgent=r.get("urgent", lambda s: parse_bool(s, False), False), urgent_reason=r.text("urgent_reason"),
             submitted_at=_aware(submitted, settings) if submitted else None, approval=r.choice("approval", APPROVALS),
             contact=r.text("contact"), note=r.text("note"), row=row,
@@ -351,10 +351,10 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
             requests.append(request)
     ids = set(seen) | set(known)
     for row, values in table.rows:
-        for other in parse_list(values.get("merge_with", "")):
+        for column, other in [(c, x) for c in ("merge_with", "no_merge_with") for x in parse_list(values.get(c, ""))]:
             if other not in ids:
                 close = difflib.get_close_matches(other, sorted(ids), n=2, cutoff=0.5)
-                out.add(table, row, "merge_with", other, "is not the 编号 of a request in this sheet" + (f"; did you mean {'、'.join(close)}?" if close else ""))
+                out.add(table, row, column, other, "is not the 编号 of a request in this sheet" + (f"; did you mean {'、'.join(close)}?" if close else ""))
     return requests
 
 

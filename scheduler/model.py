@@ -1,4 +1,6 @@
-"""The CP-SAT model: one `post_<rule>` per rule in the catalogue, posted in order.
+"""The CP-SAT model: one `post_<rule>` per rule in the catalogue (rules.py), looked up by name.
+Hard rules post constraints; soft rules add terms to their level of the staged objective
+(solve.py minimises the levels one after the other).
 
 Formulation (see docs/model.md): the model chooses among *candidate sittings* (related.py): each
 request alone, alone at its minimum length, or combined with related requests. A chosen
@@ -14,11 +16,14 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .busy import fixed_busy
 from .domain import Plan, Problem
 from .related import Candidate
-from .timegrid import item_starts
+from .timegrid import sitting_starts
 
-# The objective is lexicographic through weights: each level outweighs everything below it.
+# Scheduling value of a request: small integers (the levels are solved one after the other, so
+# no level needs weights that outweigh another). Every request is worth at least SCHEDULE_BASE,
+# so the count of requests placed is at most the level's value / SCHEDULE_BASE.
 SCHEDULE_BASE, SCHEDULE_URGENT, SCHEDULE_ANNUAL = 10, 2, 1
 
 
@@ -86,12 +91,13 @@ def compatible_rooms(problem: Problem, request_ids) -> list[str]:
 
 def candidate_starts(problem: Problem, c: Candidate) -> tuple[int, ...]:
     index = problem.request_index
-    allowed = None
-    for rid, offset, minutes in zip(c.request_ids, c.offsets, c.minutes):
-        starts = {s - offset for s in item_starts(problem, index[rid], minutes)}
-        allowed = starts if allowed is None else allowed & starts
-    grain = problem.settings.grain_minutes
-    return tuple(sorted(s for s in allowed if s % grain == 0))
+    return sitting_starts(problem, [(index[rid], offset, minutes) for rid, offset, minutes in zip(c.request_ids, c.offsets, c.minutes)])
+
+
+def attendance(problem: Problem, c: Candidate) -> int:
+    """Attendance trips (参会人次) of a candidate: each leader and unit counts once per sitting."""
+    index = problem.request_index
+    return len({("leader", x) for rid in c.request_ids for x in index[rid].everyone} | {("unit", u) for rid in c.request_ids for u in index[rid].units})
 
 
 def _variables(problem: Problem, candidates, previous: Plan | None = None) -> ModelContext:
@@ -111,6 +117,11 @@ def _variables(problem: Problem, candidates, previous: Plan | None = None) -> Mo
         v.rooms = {r: model.new_bool_var(f"room[{c.key},{r}]") for r in rooms}
         days = sorted({s // 1440 for s in starts})
         v.days = {d: model.new_bool_var(f"day[{c.key},{d}]") for d in days}
+        # A chosen candidate has exactly one room and one day, and its start is on that day.
+        model.add(sum(v.rooms.values()) == v.present)
+        model.add(sum(v.days.values()) == v.present)
+        for day, lit in v.days.items():
+            model.add_linear_expression_in_domain(v.slot, cp_model.Domain.from_values([s // grain for s in starts if s // 1440 == day])).only_enforce_if(lit)
         out.append(v)
         for rid in c.request_ids:
             by_request[rid].append(v)
@@ -123,17 +134,6 @@ def _variables(problem: Problem, candidates, previous: Plan | None = None) -> Mo
 def post_each_request_once(ctx: ModelContext) -> None:
     for vs in ctx.by_request.values():
         ctx.model.add_at_most_one(v.present for v in vs)
-
-
-def post_one_room_and_day(ctx: ModelContext) -> None:
-    """Structure: a chosen candidate has exactly one room and one day, and its start is on it."""
-    grain = ctx.problem.settings.grain_minutes
-    for v in ctx.vars:
-        ctx.model.add(sum(v.rooms.values()) == v.present)
-        ctx.model.add(sum(v.days.values()) == v.present)
-        for day, lit in v.days.items():
-            slots = [s // grain for s in v.starts if s // 1440 == day]
-            ctx.model.add_linear_expression_in_domain(v.slot, cp_model.Domain.from_values(slots)).only_enforce_if(lit)
 
 
 def _union(spans) -> list[tuple[int, int]]:
@@ -176,15 +176,12 @@ def post_room_fits_attendees(ctx: ModelContext) -> None:
 
 
 def _fixed_busy(problem: Problem):
-    """Per leader: fixed (start, end, building or None) from receptions and commitments."""
-    clock, rooms = problem.clock, problem.room_index
-    out = defaultdict(list)
-    for r in problem.receptions:
-        for leader in r.leaders:
-            out[leader].append((clock.minute(r.start), clock.minute(r.end), rooms[r.room].building if r.room in rooms else None))
-    for c in problem.commitments:
-        out[c.leader].append((max(clock.minute(c.start), -1440), min(clock.minute(c.end), 8 * 1440), None))
-    return out
+    """Per leader: fixed (start, end, building or None) in week minutes (busy.py's spans)."""
+    clock = problem.clock
+    return {
+        leader: [(max(clock.minute(b.start), -1440), min(clock.minute(b.end), 8 * 1440), b.building) for b in spans]
+        for leader, spans in fixed_busy(problem).items()
+    }
 
 
 def post_leader_not_double_booked(ctx: ModelContext) -> None:
@@ -271,9 +268,10 @@ def _leader_extent(v: CandidateVars, problem: Problem, leader: str) -> tuple[int
 def post_leader_daily_cap(ctx: ModelContext) -> None:
     problem, model = ctx.problem, ctx.model
     fixed = defaultdict(int)
-    for r in problem.receptions:
-        for leader in r.leaders:
-            fixed[(leader, (r.start.date() - problem.week).days)] += 1
+    for leader, spans in fixed_busy(problem).items():
+        for b in spans:
+            if b.source == "reception":
+                fixed[(leader, (b.start.date() - problem.week).days)] += 1
     for leader in problem.leaders:
         if leader.max_per_day is None:
             continue
@@ -293,7 +291,15 @@ def post_within_office_hours(ctx: ModelContext) -> None:
 
 post_fixed_events_kept = post_within_request_window = post_within_part_of_day = post_within_office_hours
 post_no_meeting_day = post_within_kind_max_length = post_video_needs_video_room = post_within_office_hours
-post_sitting_is_well_formed = post_within_office_hours
+
+
+def post_sitting_is_well_formed(ctx: ModelContext) -> None:
+    """Candidates (related.py) are connected sets of related requests of one chair, within the
+    length and item limits; their items run back to back by construction."""
+
+
+def post_approval_returned(ctx: ModelContext) -> None:
+    """Returned requests (退回) get no candidate at all (related.candidates)."""
 
 
 # --- soft rules -----------------------------------------------------------------------------
@@ -337,6 +343,19 @@ def post_fewer_sittings(ctx: ModelContext) -> None:
         ctx.objective_terms["fewer_sittings"].append((1, v.present))
 
 
+def post_stronger_merges(ctx: ModelContext) -> None:
+    """Among plans with as many sittings, prefer combinations whose matter is more related."""
+    for v in ctx.vars:
+        if v.candidate.strength:
+            ctx.objective_terms["stronger_merges"].append((-v.candidate.strength, v.present))
+
+
+def post_fewer_attendance_trips(ctx: ModelContext) -> None:
+    """A leader or unit attending k items of one sitting comes once, not k times."""
+    for v in ctx.vars:
+        ctx.objective_terms["fewer_attendance_trips"].append((attendance(ctx.problem, v.candidate), v.present))
+
+
 def post_avoid_shortening(ctx: ModelContext) -> None:
     for v in ctx.vars:
         if v.candidate.shortened:
@@ -346,17 +365,45 @@ def post_avoid_shortening(ctx: ModelContext) -> None:
 def person_minutes(problem: Problem, c: Candidate) -> int:
     """Attendees x minutes, leaders included: the chair throughout, others for their items."""
     index = problem.request_index
-    chair_minutes = c.length
-    total = chair_minutes
+    total = c.length
     for rid, minutes in zip(c.request_ids, c.minutes):
-        r = index[rid]
-        total += minutes * (max(r.attendees - 1, 0))
+        total += minutes * (max(index[rid].attendees - 1, 0))
     return total
 
 
 def post_fewer_person_minutes(ctx: ModelContext) -> None:
     for v in ctx.vars:
         ctx.objective_terms["fewer_person_minutes"].append((person_minutes(ctx.problem, v.candidate), v.present))
+
+
+def post_smallest_room(ctx: ModelContext) -> None:
+    """The smallest room that holds the sitting: each larger room that would also do costs 1."""
+    rooms = ctx.problem.room_index
+    for v in ctx.vars:
+        order = sorted(v.rooms, key=lambda r: (rooms[r].capacity, r))
+        for rank, room in enumerate(order):
+            if rank:
+                ctx.objective_terms["smallest_room"].append((rank, v.rooms[room]))
+
+
+def post_chair_keeps_room(ctx: ModelContext) -> None:
+    """A chair's sittings of one day in one room where possible: each further room costs 1."""
+    problem, model = ctx.problem, ctx.model
+    index = problem.request_index
+    per_chair = defaultdict(list)
+    for v in ctx.vars:
+        per_chair[index[v.candidate.request_ids[0]].chair].append(v)
+    for chair, vs in sorted(per_chair.items()):
+        if len({rid for v in vs for rid in v.candidate.request_ids}) < 2:
+            continue
+        used = {}
+        for v in vs:
+            for day, day_lit in v.days.items():
+                for room, room_lit in v.rooms.items():
+                    if (day, room) not in used:
+                        used[(day, room)] = model.new_bool_var(f"chair_room[{chair},{day},{room}]")
+                        ctx.objective_terms["chair_keeps_room"].append((1, used[(day, room)]))
+                    model.add_bool_or([day_lit.negated(), room_lit.negated(), used[(day, room)]])
 
 
 def post_prefer_urgent_early(ctx: ModelContext) -> None:
@@ -379,7 +426,8 @@ def post_prefer_asked_day(ctx: ModelContext) -> None:
 
 
 def post_even_leader_load(ctx: ModelContext) -> None:
-    """Per leader, the busiest day's number of sittings, summed over leaders."""
+    """Per leader, the busiest day's number of sittings, summed over leaders. The peak's upper
+    bound is what the candidates could ever put on one day: no hidden cap."""
     problem, model = ctx.problem, ctx.model
     per_leader = defaultdict(lambda: defaultdict(list))
     for v in ctx.vars:
@@ -389,76 +437,20 @@ def post_even_leader_load(ctx: ModelContext) -> None:
     for leader, days in sorted(per_leader.items()):
         if len({id(lit) for lits in days.values() for lit in lits}) < 3:
             continue
-        peak = model.new_int_var(0, 10, f"peak[{leader}]")
+        peak = model.new_int_var(0, max(len(lits) for lits in days.values()), f"peak[{leader}]")
         for lits in days.values():
             model.add(sum(lits) <= peak)
-        ctx.objective_terms["even_leader_load"].append((3, peak))
+        ctx.objective_terms["even_leader_load"].append((1, peak))
 
 
-BUILDERS = {
-    "each_request_once": post_each_request_once,
-    "one_room_and_day": post_one_room_and_day,
-    "leader_not_double_booked": post_leader_not_double_booked,
-    "leader_travel_buffer": post_leader_travel_buffer,
-    "room_not_double_booked": post_room_not_double_booked,
-    "room_fits_attendees": post_room_fits_attendees,
-    "video_needs_video_room": post_video_needs_video_room,
-    "within_office_hours": post_within_office_hours,
-    "fixed_events_kept": post_fixed_events_kept,
-    "within_request_window": post_within_request_window,
-    "within_part_of_day": post_within_part_of_day,
-    "within_kind_max_length": post_within_kind_max_length,
-    "no_meeting_day": post_no_meeting_day,
-    "leader_daily_cap": post_leader_daily_cap,
-    "sitting_is_well_formed": post_sitting_is_well_formed,
-    "schedule_requests": post_schedule_requests,
-    "stay_close_to_published": post_stay_close_to_published,
-    "fewer_sittings": post_fewer_sittings,
-    "avoid_shortening": post_avoid_shortening,
-    "fewer_person_minutes": post_fewer_person_minutes,
-    "prefer_urgent_early": post_prefer_urgent_early,
-    "prefer_asked_day": post_prefer_asked_day,
-    "even_leader_load": post_even_leader_load,
-}
-# Soft levels from the most to the least important (SPEC §5); each outweighs all below it.
-LEVELS = ("schedule_requests", "stay_close_to_published", "fewer_sittings", "avoid_shortening", "fewer_person_minutes", "preferences")
-PREFERENCES = ("prefer_urgent_early", "prefer_asked_day", "even_leader_load")
-
-
-def _level_range(terms, upper_bound_for_var) -> int:
-    return sum(abs(coef) * upper_bound_for_var(var) for coef, var in terms)
-
-
-def set_objective(ctx: ModelContext, scale_person_minutes: int = 1) -> None:
-    """Weighted sum in strict priority: weight(level) > sum of the ranges of all lower levels."""
-    def ub(var):
-        return 10 if var.name.startswith("peak") else 1
-
-    terms = {level: list(ctx.objective_terms.get(level, [])) for level in LEVELS[:-1]}
-    terms["preferences"] = [t for p in PREFERENCES for t in ctx.objective_terms.get(p, [])]
-    terms["fewer_person_minutes"] = [(-(-coef // scale_person_minutes), var) for coef, var in terms["fewer_person_minutes"]]
-    weight = 1
-    variables, coefficients = [], []
-    for level in reversed(LEVELS):
-        ctx.weights[level] = weight
-        for coef, var in terms[level]:
-            variables.append(var)
-            coefficients.append(weight * coef)
-        weight *= _level_range(terms[level], ub) + 1
-    ctx.model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
+BUILDERS = {name[len("post_"):]: fn for name, fn in sorted(globals().items()) if name.startswith("post_") and callable(fn)}
 
 
 def build_model(problem: Problem, candidates, previous: Plan | None = None) -> ModelContext:
-    ctx = _variables(problem, candidates, previous)
-    for builder in BUILDERS.values():
-        builder(ctx)
-    # Keep the weights far from int64 limits on very large weeks by coarsening person-minutes.
-    scale = 1
-    while True:
-        set_objective(ctx, scale)
-        top = ctx.weights["schedule_requests"] * sum(abs(c) for c, _ in ctx.objective_terms["schedule_requests"])
-        if top < 2**52 or scale > 10**6:
-            break
-        scale *= 10
-    return ctx
+    """Variables for the candidates, then every rule of the catalogue posted by its builder."""
+    from .rules import CATALOGUE  # rules.py imports this module's helpers for its checks
 
+    ctx = _variables(problem, candidates, previous)
+    for rule in CATALOGUE:
+        BUILDERS[rule.name](ctx)
+    return ctx

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .domain import (
+    LevelResult,
     COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
+from .solve import level_lines
 from .ics import uid_for
 
 SCHEMA = "scheduler.plan/1"
@@ -108,7 +110,11 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "timezone": problem.tz.key,
         "generated_at": _iso(now),
         "input": input,
-        "solver": {"status": plan.stats.status, "gap": round(plan.stats.gap, 6), "candidates": plan.stats.candidates},
+        "solver": {
+            "status": plan.stats.status, "candidates": plan.stats.candidates, "warm_start": plan.stats.warm_start,
+            "deterministic_time": round(plan.stats.deterministic_time, 3), "wall_cap_hit": plan.stats.wall_cap_hit,
+            "levels": [{"name": lv.name, "value": lv.value, "bound": lv.bound, "proven": lv.proven} for lv in plan.stats.levels],
+        },
         "summary": {
             "requests": f.requests, "scheduled": f.scheduled, "sittings": f.sittings, "combined_items": f.combined_items,
             "unscheduled": f.unscheduled, "requested_minutes": f.requested_minutes, "planned_minutes": f.planned_minutes,
@@ -143,9 +149,9 @@ def summary_text(problem: Problem, plan: Plan) -> str:
     """The short terminal summary (English labels; reasons are the staff-facing Chinese)."""
     f = figures(problem, plan)
     s = plan.stats
-    status = "optimal" if s.status == "OPTIMAL" else f"feasible, gap {s.gap:.2%}"
     lines = [
-        f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out ({status}, solved in {s.seconds:.1f} s, first plan after {s.first_solution_seconds or 0:.1f} s)",
+        f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out (solved in {s.seconds:.1f} s)",
+        "  " + "；".join(level_lines(plan)),
         f"  combined: {f.combined_items} requests in {sum(1 for x in plan.sittings if len(x.items) > 1)} combined sittings (套开)",
         f"  minutes: {f.requested_minutes} requested -> {f.planned_minutes} planned ({f.minutes_saved} saved)",
         f"  person-hours: {f.person_hours_requested:g} requested -> {f.person_hours_planned:g} planned; leader-hours {f.leader_hours:g}",
@@ -295,5 +301,9 @@ def plan_from_json(problem: Problem, data: dict) -> Plan:
                 rules=tuple(r["outcome"]["rules"]), blockers=tuple(r["outcome"]["blockers"]))
         for r in data["requests"] if r["id"] in index
     )
-    stats = SolveStats(status=data["solver"]["status"], gap=data["solver"]["gap"], candidates=data["solver"]["candidates"])
+    solver = data["solver"]
+    stats = SolveStats(
+        status=solver["status"], candidates=solver["candidates"],
+        levels=tuple(LevelResult(name=lv["name"], value=lv["value"], bound=lv["bound"], proven=lv["proven"]) for lv in solver.get("levels", [])),
+    )
     return Plan(week=problem.week, sittings=tuple(sittings), outcomes=outcomes, stats=stats)

@@ -1,6 +1,8 @@
-"""The rule catalogue: one entry per business rule, with a plain-Python `check(problem, plan)`
-that knows nothing of the solver.  The model (`model.py`) posts the same rules by name; the
-end-to-end tests and `solve` run every check on the result.
+"""The rule catalogue: one entry per business rule — its name, Chinese title and reason text,
+its level when it is soft, and for a hard rule a plain-Python `check(problem, plan)` that knows
+nothing of the solver. The model (`model.py`) posts each rule by its builder, looked up by the
+same name; the staged solve minimises the soft levels in catalogue order; `solve`, `publish`
+and the end-to-end tests run every check on a plan.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from .busy import COMMITMENT, SITTING, all_busy
 from .domain import Plan, Problem
-from .related import planned_minutes, relation
-from .timegrid import exempt_from_no_meeting_day, fits, half_days
+from .related import connected, planned_minutes, relations
+from .timegrid import exempt_from_no_meeting_day, fits, half_days, part_of_day
 
 HARD, SOFT = "hard", "soft"
 
@@ -26,46 +29,37 @@ class Violation:
 class Rule:
     name: str
     kind: str
-    title: str  # Chinese, for staff
+    title: str  # Chinese, for staff: what the rule says
+    reason: str = ""  # Chinese: why a request could not be placed, when this rule is the cause
     check: Callable[[Problem, Plan], Iterator[Violation]] | None = None
+    level: str = ""  # soft rules: the level of the staged objective they belong to
 
 
-def _busy(problem: Problem, plan: Plan):
-    """Every leader's busy spans: (leader, start, end, what, building or None, movable?)."""
-    rooms = problem.room_index
-    out = defaultdict(list)
-    for s in plan.sittings:
-        building = rooms[s.room].building if s.room in rooms else None
-        for leader in s.leaders:
-            for start, end in s.segments_of(leader):
-                out[leader].append((start, end, f"会议{s.id}", building))
-    for r in problem.receptions:
-        building = rooms[r.room].building if r.room in rooms else None
-        for leader in r.leaders:
-            out[leader].append((r.start, r.end, f"接待{r.id}", building))
-    for c in problem.commitments:
-        out[c.leader].append((c.start, c.end, f"日程「{c.title}」", None))
-    return out
+def _label(b) -> str:
+    return f"会议{b.ref}" if b.source == SITTING else b.text
 
 
 def check_leader_not_double_booked(problem: Problem, plan: Plan):
-    for leader, spans in _busy(problem, plan).items():
-        spans.sort(key=lambda x: (x[0], x[1]))
+    for leader, spans in all_busy(problem, plan).items():
+        spans.sort(key=lambda x: (x.start, x.end))
         for i, a in enumerate(spans):
             for b in spans[i + 1 :]:
-                if b[0] >= a[1]:
+                if b.start >= a.end:
                     break
-                if a[2].startswith("会议") or b[2].startswith("会议"):
-                    yield Violation("leader_not_double_booked", f"{leader}: {a[2]} {a[0]:%m-%d %H:%M} overlaps {b[2]} {b[0]:%m-%d %H:%M}")
+                if SITTING in (a.source, b.source):
+                    yield Violation("leader_not_double_booked", f"{leader}: {_label(a)} {a.start:%m-%d %H:%M} 与 {_label(b)} {b.start:%m-%d %H:%M} 时间重叠")
 
 
 def check_leader_travel_buffer(problem: Problem, plan: Plan):
     buffer = problem.settings.travel_buffer_minutes * 60
-    for leader, spans in _busy(problem, plan).items():
-        spans = sorted(s for s in spans if s[3])
-        for a, b in zip(spans, spans[1:]):
-            if a[3] != b[3] and 0 <= (b[0] - a[1]).total_seconds() < buffer and (a[2].startswith("会议") or b[2].startswith("会议")):
-                yield Violation("leader_travel_buffer", f"{leader}: {a[2]} in {a[3]} ends {a[1]:%H:%M}, {b[2]} in {b[3]} starts {b[0]:%H:%M}")
+    for leader, spans in all_busy(problem, plan).items():
+        spans = sorted((s for s in spans if s.building and s.source != COMMITMENT), key=lambda x: (x.start, x.end))
+        for i, a in enumerate(spans):
+            for b in spans[i + 1 :]:
+                if (b.start - a.end).total_seconds() >= buffer:
+                    break
+                if a.building != b.building and (b.start - a.end).total_seconds() >= 0 and SITTING in (a.source, b.source):
+                    yield Violation("leader_travel_buffer", f"{leader}: {_label(a)}（{a.building}）{a.end:%H:%M}结束，{_label(b)}（{b.building}）{b.start:%H:%M}开始")
 
 
 def check_room_not_double_booked(problem: Problem, plan: Plan):
@@ -135,8 +129,7 @@ def _in_window(problem, request, start, item):
 
 
 def _in_part(problem, request, start, item):
-    part = "上午" if item.start.hour < 13 else "下午"
-    return request.part_of_day not in ("上午", "下午") or part == request.part_of_day
+    return request.part_of_day not in ("上午", "下午") or part_of_day(problem, start) == request.part_of_day
 
 
 def _not_on_no_meeting_day(problem, request, start, item):
@@ -171,6 +164,7 @@ def check_leader_daily_cap(problem: Problem, plan: Plan):
 def check_sitting_is_well_formed(problem: Problem, plan: Plan):
     """Same chair, mergeable and related items only, back to back, within length and count."""
     index, settings = problem.request_index, problem.settings
+    pairs = None  # computed once, when a sitting of several items is met
     for s in plan.sittings:
         requests = [index[i.request_id] for i in s.items]
         if any(r.chair != s.chair for r in requests):
@@ -181,8 +175,8 @@ def check_sitting_is_well_formed(problem: Problem, plan: Plan):
             yield Violation("sitting_is_well_formed", f"{s.id}: {len(requests)} items, {s.minutes} minutes is over the limit")
         if s.items[0].start != s.start or s.items[-1].end != s.end or any(a.end != b.start for a, b in zip(s.items, s.items[1:])):
             yield Violation("sitting_is_well_formed", f"{s.id}: items are not back to back")
-        if len(requests) > 1 and any(not any(relation(problem, a, b) for b in requests if b is not a) for a in requests):
-            yield Violation("sitting_is_well_formed", f"{s.id}: holds an item related to none of the others")
+        if len(requests) > 1 and not connected(s.request_ids, pairs if pairs is not None else (pairs := relations(problem))):
+            yield Violation("sitting_is_well_formed", f"{s.id}: holds items not linked by related matters")
 
 
 def check_each_request_once(problem: Problem, plan: Plan):
@@ -198,31 +192,41 @@ def check_each_request_once(problem: Problem, plan: Plan):
 
 
 CATALOGUE: tuple[Rule, ...] = (
-    Rule("leader_not_double_booked", HARD, "领导不得同一时间出现在两处（会议、接待、已有日程）", check_leader_not_double_booked),
-    Rule("leader_travel_buffer", HARD, "领导在不同楼宇间转场须留足路途时间", check_leader_travel_buffer),
-    Rule("room_not_double_booked", HARD, "同一会议室同一时间只安排一场", check_room_not_double_booked),
-    Rule("room_fits_attendees", HARD, "会议室容纳人数不少于参会人数", check_room_fits_attendees),
-    Rule("video_needs_video_room", HARD, "视频、电视电话会议须安排在有视频设备的会议室", check_video_needs_video_room),
-    Rule("within_office_hours", HARD, "只在工作日办公时间内安排，不跨午休", check_within_office_hours),
-    Rule("fixed_events_kept", HARD, "公务接待、固定时间会议、已有日程不得调整", check_fixed_events_kept),
-    Rule("within_request_window", HARD, "不得超出申请的日期范围", check_within_request_window),
-    Rule("within_part_of_day", HARD, "不得超出申请的时段（上午/下午）", check_within_part_of_day),
-    Rule("within_kind_max_length", HARD, "不得超过该类会议的时长上限", check_within_kind_max_length),
-    Rule("no_meeting_day", HARD, "无会日不安排会议（上级固定或紧急会议除外）", check_no_meeting_day),
-    Rule("leader_daily_cap", HARD, "不超过领导每日会议上限", check_leader_daily_cap),
-    Rule("sitting_is_well_formed", HARD, "套开会议同一主持、均可套开、连续安排、不超过时长和议题数上限", check_sitting_is_well_formed),
-    Rule("each_request_once", HARD, "每项申请至多安排一次，退回的申请不安排", check_each_request_once),
-    Rule("approval_returned", HARD, "审批状态为退回的申请不安排"),
-    Rule("schedule_requests", SOFT, "尽量安排每一项申请，紧急和年度计划内的优先"),
-    Rule("stay_close_to_published", SOFT, "重新安排已发布的一周时，尽量少改动"),
-    Rule("fewer_sittings", SOFT, "套开相关会议，减少会议场次"),
-    Rule("avoid_shortening", SOFT, "压缩到申请时长以下须换来更好的安排"),
-    Rule("fewer_person_minutes", SOFT, "减少人·分钟：会议更短，领导和单位只参加本项议程"),
-    Rule("prefer_urgent_early", SOFT, "紧急会议尽早安排"),
-    Rule("prefer_asked_day", SOFT, "尽量安排在申请的最早日期"),
-    Rule("even_leader_load", SOFT, "领导每日会议负担均衡"),
+    # Hard rules: a plan must never break them.
+    Rule("leader_not_double_booked", HARD, "领导不得同一时间出现在两处（会议、接待、已有日程）", "领导时间冲突", check_leader_not_double_booked),
+    Rule("leader_travel_buffer", HARD, "领导在不同楼宇间转场须留足路途时间", "领导转场路途时间不足", check_leader_travel_buffer),
+    Rule("room_not_double_booked", HARD, "同一会议室同一时间只安排一场", "会议室已被占用", check_room_not_double_booked),
+    Rule("room_fits_attendees", HARD, "会议室容纳人数不少于参会人数", "没有容纳得下的会议室", check_room_fits_attendees),
+    Rule("video_needs_video_room", HARD, "视频、电视电话会议须安排在有视频设备的会议室", "没有容纳得下的视频会议室", check_video_needs_video_room),
+    Rule("within_office_hours", HARD, "只在工作日办公时间内安排，不跨午休", "申请的日期均不是工作日，或时长超过半天的办公时间", check_within_office_hours),
+    Rule("fixed_events_kept", HARD, "公务接待、固定时间会议、已有日程不得调整", "固定时间不在工作日办公时间内", check_fixed_events_kept),
+    Rule("within_request_window", HARD, "不得超出申请的日期范围", "申请的日期范围内没有工作日", check_within_request_window),
+    Rule("within_part_of_day", HARD, "不得超出申请的时段（上午/下午）", "申请的时段内没有办公时间", check_within_part_of_day),
+    Rule("within_kind_max_length", HARD, "不得超过该类会议的时长上限（固定时间会议除外）", "超过该类会议的时长上限", check_within_kind_max_length),
+    Rule("no_meeting_day", HARD, "无会日不安排会议（上级固定或紧急会议除外）", "申请的日期均为无会日，且该会议不是上级固定或紧急会议", check_no_meeting_day),
+    Rule("leader_daily_cap", HARD, "不超过领导每日会议上限", "领导当日会议已达每日上限", check_leader_daily_cap),
+    Rule("sitting_is_well_formed", HARD, "套开会议同一主持、议题相关、均可套开、连续安排、不超过时长和议题数上限", "", check_sitting_is_well_formed),
+    Rule("each_request_once", HARD, "每项申请至多安排一次", "", check_each_request_once),
+    Rule("approval_returned", HARD, "审批状态为退回的申请不安排", "审批状态为“退回”，按规定不予安排"),
+    # Soft rules, level by level (SPEC §5): each level is minimised with all above held.
+    Rule("schedule_requests", SOFT, "尽量安排每一项申请，紧急和年度计划内的优先", "在求解预算内未能排入", level="schedule_requests"),
+    Rule("stay_close_to_published", SOFT, "重新安排已发布的一周时，尽量少改动", level="stay_close_to_published"),
+    Rule("fewer_sittings", SOFT, "套开相关会议，减少会议场次", level="fewer_sittings"),
+    Rule("stronger_merges", SOFT, "套开优先选择议题关联度高的会议", level="stronger_merges"),
+    Rule("fewer_attendance_trips", SOFT, "减少参会人次：同一单位或领导在一场会议中只到会一次", level="fewer_attendance_trips"),
+    Rule("avoid_shortening", SOFT, "压缩到申请时长以下须换来更好的安排", level="avoid_shortening"),
+    Rule("fewer_person_minutes", SOFT, "减少人·分钟：会议更短，领导和单位只参加本项议程", level="fewer_person_minutes"),
+    Rule("smallest_room", SOFT, "选用容纳得下的最小会议室", level="rooms"),
+    Rule("chair_keeps_room", SOFT, "同一主持领导当天的会议尽量在同一会议室", level="rooms"),
+    Rule("prefer_urgent_early", SOFT, "紧急会议尽早安排", level="preferences"),
+    Rule("prefer_asked_day", SOFT, "尽量安排在申请的最早日期", level="preferences"),
+    Rule("even_leader_load", SOFT, "领导每日会议负担均衡", level="preferences"),
 )
 RULES = {rule.name: rule for rule in CATALOGUE}
+# The staged objective's levels, most important first, each with the soft rules it sums.
+LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (level, tuple(r.name for r in CATALOGUE if r.level == level)) for level in dict.fromkeys(r.level for r in CATALOGUE if r.kind == SOFT)
+)
 
 
 def check(problem: Problem, plan: Plan) -> list[Violation]:

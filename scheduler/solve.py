@@ -1,60 +1,57 @@
-"""Solve a week: build the model, run CP-SAT, turn the answer into a Plan, and explain every
-change made to what a department asked for (found by the solver, not guessed)."""
+"""Solve a week: build the model, seed it with the best warm start, minimise the soft levels one
+after the other (lexicographic, SPEC §5), turn the answer into a Plan, and explain it.
+
+Determinism: every CP-SAT call runs on a *deterministic* budget (`max_deterministic_time`, a
+fixed seed, interleaved workers), never on wall-clock time, so the same inputs give the same
+plan on an idle or a loaded machine. A wall-clock cap exists only as an outer safety net; when
+it bites, the plan says so (`SolveStats.wall_cap_hit`).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import time as wallclock
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from .domain import (
-    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, RETURNED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item,
-    MeetingRequest, Outcome, Plan, Problem, Sitting, SolveStats,
-)
+from .baseline import warm_starts
+from .domain import Item, LevelResult, Plan, Problem, Sitting, SolveStats
 from .errors import SchedulerError
-from .baseline import baseline_plan
-from .model import CandidateVars, build_model, compatible_rooms
-from .related import candidates as make_candidates, minimum_minutes, planned_minutes, relations
-from .rules import RULES, check
-from .timegrid import diagnose, item_starts
+from .model import SCHEDULE_BASE, CandidateVars, ModelContext, build_model
+from .related import candidates as make_candidates, relations
+from .rules import LEVELS, check
 
 logger = logging.getLogger(__name__)
-EXPLAIN_SHARE = 0.25  # of the time limit, at most, for finding what blocks each request
+
+# time_limit_seconds is turned into CP-SAT deterministic seconds at this rate: measured on the
+# reference machine (2 cores, scripts/benchmark.py), one deterministic second of this model takes
+# about four seconds of wall time. The rate is a constant, so the plan never depends on the clock.
+DTIME_PER_SECOND = 0.25
+# Shares of the deterministic budget: the first two levels decide the most, so they get more.
+LEVEL_WEIGHTS = {"schedule_requests": 3, "fewer_sittings": 3}
+EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
+SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
+WALL_CAP_FACTOR, WALL_CAP_EXTRA = 4.0, 10.0  # the safety cap: 4x a stage's budget + 10 s
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    objective: float
-    bound: float
+    level: str
+    value: int
+    bound: int
     seconds: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SolveOptions:
-    time_limit: float = 30.0
+    time_limit: float = 30.0  # seconds on the reference machine: the budget is time_limit x DTIME_PER_SECOND
     seed: int = 0
     workers: int = 2
     deterministic: bool = True
     log_search: bool = False
-
-
-class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, started: float, on_progress):
-        super().__init__()
-        self.started, self.on_progress = started, on_progress
-        self.first: float | None = None
-
-    def on_solution_callback(self) -> None:
-        elapsed = wallclock.monotonic() - self.started
-        if self.first is None:
-            self.first = elapsed
-        if self.on_progress:
-            self.on_progress(Progress(self.objective_value, self.best_objective_bound, elapsed))
 
 
 def options_for(problem: Problem, time_limit: float | None = None) -> SolveOptions:
@@ -62,17 +59,18 @@ def options_for(problem: Problem, time_limit: float | None = None) -> SolveOptio
     return SolveOptions(time_limit=time_limit or s.time_limit_seconds, seed=s.seed, workers=s.workers, deterministic=s.deterministic)
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+def parameters(solver: cp_model.CpSolver, options: SolveOptions, budget: float) -> None:
+    """CP-SAT parameters for one call with `budget` deterministic seconds."""
     p = solver.parameters
-    p.max_time_in_seconds = options.time_limit
+    p.max_deterministic_time = budget
+    p.max_time_in_seconds = WALL_CAP_FACTOR * budget / DTIME_PER_SECOND + WALL_CAP_EXTRA
     p.random_seed = options.seed
     p.num_workers = options.workers
     # Deterministic: the workers interleave in a fixed order, so the same inputs give the same
-    # plan. Off, the workers race (CP-SAT's default portfolio): better plans on large weeks
-    # within the same time, but ties and time-limited runs may differ from run to run.
+    # plan. Off, the workers race (CP-SAT's portfolio): sometimes better on large weeks, but
+    # not reproducible from run to run.
     p.interleave_search = options.deterministic
-    # Probing in presolve costs 30 s of wall time on a 400-request week for little gain.
-    p.cp_model_probing_level = 0
+    p.cp_model_probing_level = 0  # probing costs much presolve time for little gain here
     p.log_search_progress = options.log_search
     p.log_to_stdout = False
     if options.log_search:
@@ -84,63 +82,161 @@ def solve(
 ) -> Plan:
     """The week's plan. Requests that cannot be placed are in the outcomes with the reason.
     With `previous` (a published plan) the plan changes as little as it can."""
+    from .explain import explain  # explain.py uses this module's parameters()
+
     options = options or options_for(problem)
+    started = wallclock.monotonic()
     pairs = relations(problem)
     cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
-    started = wallclock.monotonic()  # model building counts: it is part of the time to a plan
     ctx = build_model(problem, cands, previous)
-    # Warm start: the first-come-first-served plan (baseline.py) breaks no rule, so the solver
-    # holds a whole plan from its first second and improves on it.
-    _hint(ctx, baseline_plan(problem))
-    if previous is not None:
-        _hint_previous(ctx)
-    solver = cp_model.CpSolver()
-    _parameters(solver, options)
-    callback = _Callback(started, on_progress)
-    status = solver.solve(ctx.model, callback)
-    seconds = wallclock.monotonic() - started
-    name = solver.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise SchedulerError(f"the solver found no plan within {options.time_limit:g} s (status {name}); raise time_limit_seconds or --time-limit")
-    objective, bound = solver.objective_value, solver.best_objective_bound
-    gap = 0.0 if status == cp_model.OPTIMAL else abs(objective - bound) / max(abs(objective), 1e-9)
-    sittings = _extract(problem, ctx.vars, solver)
+    search = StagedSearch(ctx, options, started, on_progress)
+    search.run()
+    sittings = extract(problem, ctx.vars, search.solution)
     stats = SolveStats(
-        status=name, objective=objective, bound=bound, gap=gap, seconds=seconds,
-        first_solution_seconds=callback.first, candidates=len(cands), variables=len(ctx.model.proto.variables),
+        status=search.status, seconds=wallclock.monotonic() - started, deterministic_time=search.dtime,
+        first_solution_seconds=search.first, candidates=len(cands), variables=len(ctx.model.proto.variables),
+        levels=tuple(search.levels), wall_cap_hit=search.wall_cap_hit, warm_start=search.warm_name,
     )
     plan = Plan(week=problem.week, sittings=sittings, outcomes=(), stats=stats)
     violations = check(problem, plan)
     if violations:  # a bug in the model: never hand such a plan to staff
         raise AssertionError("plan breaks hard rules: " + "; ".join(f"{v.rule}: {v.message}" for v in violations[:5]))
-    outcomes = explain(problem, plan, pairs, options, deadline=wallclock.monotonic() + max(EXPLAIN_SHARE * options.time_limit, 5.0))
+    outcomes = explain(problem, plan, pairs, options, budget=EXPLAIN_SHARE * options.time_limit * DTIME_PER_SECOND, solution=search)
     return Plan(week=problem.week, sittings=sittings, outcomes=outcomes, stats=stats)
 
 
-def _hint(ctx, plan: Plan) -> None:
-    """Hint a plan made of single-request sittings (the baseline) to the candidates; a sitting
-    longer than its type allows has no candidate and is left out of the hint."""
-    problem, model = ctx.problem, ctx.model
+class StagedSearch:
+    """Minimise the levels of the objective one after the other. Each level's value is then
+    held (`expr <= value`) while the next is minimised, and the last solution is the hint of
+    the next call, so a later level can never make an earlier one worse. Unused budget of a
+    level that finishes early passes on to the next."""
+
+    def __init__(self, ctx: ModelContext, options: SolveOptions, started: float, on_progress=None) -> None:
+        self.ctx, self.options, self.started, self.on_progress = ctx, options, started, on_progress
+        self.solution: list[int] | None = None  # a complete assignment of the model's variables
+        self.levels: list[LevelResult] = []
+        self.dtime = 0.0
+        self.first: float | None = None
+        self.wall_cap_hit = False
+        self.warm_name = ""
+        self.status = "OPTIMAL"
+        self.before: dict[str, cp_model.CpModel] = {}
+        self.terms: dict[str, list] = {}
+
+    def run(self) -> None:
+        ctx, model = self.ctx, self.ctx.model
+        self._warm_start()
+        budget = self.options.time_limit * DTIME_PER_SECOND
+        remaining_weight = sum(LEVEL_WEIGHTS.get(name, 1) for name, _ in LEVELS)
+        for name, rules in LEVELS:
+            if name in SNAPSHOTS:
+                self.before[name] = model.clone()  # the levels above held: for honest explanations
+            terms = [t for rule in rules for t in ctx.objective_terms.get(rule, [])]
+            weight = LEVEL_WEIGHTS.get(name, 1)
+            share = max(budget - self.dtime, 0.0) * weight / remaining_weight
+            remaining_weight -= weight
+            if not terms:
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+            model.minimize(expr)
+            self._hint()
+            solver = cp_model.CpSolver()
+            parameters(solver, self.options, max(share, 0.05))
+            status = solver.solve(model)
+            self.dtime += solver.response_proto.deterministic_time
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            current = self._value(terms)
+            if found and (self.solution is None or solver.objective_value <= current):
+                self.solution = list(solver.response_proto.solution)
+                current = self._value(terms)
+            if self.solution is None:
+                raise SchedulerError(f"在求解预算内未找到任何可行方案（状态{solver.status_name(status)}），请增大 time_limit_seconds 或 --time-limit")
+            proven = status == cp_model.OPTIMAL and current == round(solver.objective_value)
+            bound = current if proven else min(current, math.ceil(solver.best_objective_bound - 1e-6))
+            if not proven:
+                self.status = "FEASIBLE"
+            if status != cp_model.OPTIMAL and solver.wall_time >= solver.parameters.max_time_in_seconds * 0.98:
+                self.wall_cap_hit = True
+            self.levels.append(LevelResult(name=name, value=current, bound=bound, proven=proven))
+            if self.first is None:
+                self.first = wallclock.monotonic() - self.started
+            if self.on_progress:
+                self.on_progress(Progress(name, current, bound, wallclock.monotonic() - self.started))
+            model.add(expr <= current)  # hold this level while the next is minimised
+            self.terms[name] = terms
+        model.clear_objective()
+        # A later level may improve an earlier one as a side effect: report the final values.
+        self.levels = [
+            LevelResult(name=lv.name, value=(v := self._value(self.terms[lv.name])), bound=min(lv.bound, v), proven=lv.proven or lv.bound >= v)
+            for lv in self.levels
+        ]
+
+    def _value(self, terms) -> int:
+        if self.solution is None:
+            return 0
+        return sum(c * self.solution[v.index] for c, v in terms)
+
+    def _hint(self) -> None:
+        model = self.ctx.model
+        model.clear_hints()
+        if self.solution is not None:
+            for index, value in enumerate(self.solution):
+                model.add_hint(model.get_int_var_from_proto_index(index), value)
+        elif self.ctx.previous is not None:
+            _hint_previous(self.ctx)
+
+    def _warm_start(self) -> None:
+        """The best construction heuristic's plan (baseline.py), made a complete assignment by
+        fixing its choices and letting CP-SAT fill in the rest. A week whose warm start is a
+        valid plan always gets a plan: a later level only ever improves on it."""
+        ctx = self.ctx
+        for name, plan in warm_starts(ctx.problem, [v.candidate for v in ctx.vars]):
+            choices = _choices(ctx, plan)
+            if choices is None:
+                continue
+            model = ctx.model.clone()
+            for index, value in choices.items():
+                var = model.get_int_var_from_proto_index(index)
+                model.add(var == value)
+            solver = cp_model.CpSolver()
+            parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * DTIME_PER_SECOND, 0.5))
+            status = solver.solve(model)
+            self.dtime += solver.response_proto.deterministic_time
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                self.solution = list(solver.response_proto.solution)
+                self.warm_name = name
+                return
+
+
+def _choices(ctx: ModelContext, plan: Plan) -> dict[int, int] | None:
+    """The decision variables' values that give `plan`, or None when the plan uses a sitting
+    the model has no candidate for."""
+    problem = ctx.problem
     grain = problem.settings.grain_minutes
-    chosen = {s.id: s for s in plan.sittings}
+    by_ids = {(v.candidate.request_ids, v.candidate.minutes): v for v in ctx.vars}
+    out: dict[int, int] = {}
+    chosen = set()
+    for s in plan.sittings:
+        v = by_ids.get((s.request_ids, tuple(i.minutes for i in s.items)))
+        start = problem.clock.minute(s.start)
+        if v is None or start not in v.starts or s.room not in v.rooms:
+            return None
+        chosen.add(id(v))
+        out[v.present.index] = 1
+        out[v.slot.index] = start // grain
+        for room, lit in v.rooms.items():
+            out[lit.index] = int(room == s.room)
+        for day, lit in v.days.items():
+            out[lit.index] = int(day == start // 1440)
     for v in ctx.vars:
-        c = v.candidate
-        sitting = chosen.get(c.request_ids[0]) if len(c.request_ids) == 1 and not c.shortened else None
-        start = problem.clock.minute(sitting.start) if sitting else None
-        on = sitting is not None and start in v.starts and sitting.room in v.rooms
-        model.add_hint(v.present, on)
-        if on:
-            model.add_hint(v.slot, start // grain)
-            for room, lit in v.rooms.items():
-                model.add_hint(lit, room == sitting.room)
-            for day, lit in v.days.items():
-                model.add_hint(lit, day == start // 1440)
+        if id(v) not in chosen:
+            out[v.present.index] = 0
+    return out
 
 
-def _hint_previous(ctx) -> None:
-    """Hint the published plan's sittings where they can stay (what-if)."""
+def _hint_previous(ctx: ModelContext) -> None:
+    """Hint the published plan's sittings where they can stay (re-planning)."""
     grain = ctx.problem.settings.grain_minutes
-    ctx.model.clear_hints()
     for v in ctx.vars:
         entry = ctx.kept.get(v.candidate.key)
         ctx.model.add_hint(v.present, entry is not None)
@@ -154,16 +250,15 @@ def _hint_previous(ctx) -> None:
                 ctx.model.add_hint(lit, day == start // 1440)
 
 
-def _extract(problem: Problem, variables: list[CandidateVars], solver: cp_model.CpSolver) -> tuple[Sitting, ...]:
+def extract(problem: Problem, variables: list[CandidateVars], solution: list[int]) -> tuple[Sitting, ...]:
     clock, index = problem.clock, problem.request_index
     out = []
     for v in variables:
-        value = v.value(solver)
-        if value is None:
+        if not solution[v.present.index]:
             continue
-        start, room, _ = value
+        start = solution[v.slot.index] * v.grain
+        room = next(r for r, lit in v.rooms.items() if solution[lit.index])
         c = v.candidate
-        chair = index[c.request_ids[0]].chair
         items = tuple(
             Item(
                 request_id=rid, start=clock.at(start + off), end=clock.at(start + off + minutes),
@@ -172,230 +267,34 @@ def _extract(problem: Problem, variables: list[CandidateVars], solver: cp_model.
             )
             for rid, off, minutes in zip(c.request_ids, c.offsets, c.minutes)
         )
-        out.append(Sitting(id=c.request_ids[0], room=room, chair=chair, start=items[0].start, end=items[-1].end, items=items))
+        out.append(Sitting(id=c.request_ids[0], room=room, chair=index[c.request_ids[0]].chair, start=items[0].start, end=items[-1].end, items=items))
     return tuple(sorted(out, key=lambda s: (s.start, s.room, s.id)))
 
 
-# --- explanations ---------------------------------------------------------------------------
+# --- the levels, for staff ------------------------------------------------------------------
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment.month}月{moment.day}日（{WEEKDAYS_ZH[moment.weekday()]}）{moment:%H:%M}"
-
-
-def _name(problem: Problem, leader_id: str) -> str:
-    leader = problem.leader_index.get(leader_id)
-    return leader.name if leader else leader_id
-
-
-RULE_REASONS = {
-    "within_request_window": "申请的日期范围内没有可用的工作日",
-    "within_part_of_day": "申请的时段内没有可用的办公时间",
-    "no_meeting_day": "申请的日期均为无会日，且该会议不是上级固定或紧急会议",
-    "within_office_hours": "不在工作日办公时间内（或时长超过半天办公时间）",
-    "room_fits_attendees": "没有容纳得下的会议室",
-    "video_needs_video_room": "没有容纳得下的视频会议室",
-}
-
-
-def explain(problem: Problem, plan: Plan, pairs, options: SolveOptions, deadline: float = float("inf")) -> tuple[Outcome, ...]:
-    """Every request's outcome with its reasons. The solver-backed searches for what blocks a
-    request stop at `deadline` (on weeks of hundreds of requests they could take minutes);
-    later requests then get the reason without the blocking set, and say so."""
-    index = problem.request_index
-    placed = {item.request_id: (s, item) for s in plan.sittings for item in s.items}
+def level_lines(plan: Plan) -> list[str]:
+    """Each level of the staged solve in plain Chinese, claiming no more than was proven:
+    "已排 44 项（已证明无法多排）", "会议 30 场（下界 28）"."""
     out = []
-    for request in problem.requests:
-        if request.approval == RETURNED:
-            out.append(Outcome(request_id=request.id, codes=(REJECTED,), rules=("approval_returned",), reasons=("审批状态为“退回”，按规定不予安排。",)))
-            continue
-        if request.id not in placed:
-            out.append(_not_placed(problem, plan, request, options, deadline))
-            continue
-        sitting, item = placed[request.id]
-        codes, reasons = [], []
-        if len(sitting.items) > 1:
-            codes.append(COMBINED)
-            others = [i.request_id for i in sitting.items if i.request_id != request.id]
-            why = []
-            for other in others:
-                key = tuple(sorted((request.id, other)))
-                if key in pairs:
-                    why.append(f"与{other}：{'；'.join(pairs[key])}")
-            reasons.append(
-                f"与{'、'.join(f'{o}「{index[o].title}」' for o in others)}套开，本项为第{sitting.items.index(item) + 1}项议程"
-                f"（{item.start:%H:%M}-{item.end:%H:%M}）。" + (f"相关依据：{' '.join(why)}。" if why else "")
-            )
-        if item.minutes < request.minutes:
-            codes.append(SHORTENED)
-            reasons.append(_shortening_reason(problem, request, item, sitting))
-        moved = _moved_reason(problem, plan, request, sitting, options, deadline)
-        if moved:
-            codes.append(MOVED)
-            reasons.append(moved)
-        out.append(Outcome(request_id=request.id, codes=tuple(codes) or (SCHEDULED,), sitting=sitting.id, reasons=tuple(reasons)))
-    return tuple(out)
-
-
-def _shortening_reason(problem: Problem, request: MeetingRequest, item: Item, sitting: Sitting) -> str:
-    parts = []
-    cap = problem.settings.caps(request.kind).max_minutes
-    if cap and request.minutes > cap:
-        parts.append(f"{request.kind}时长上限为{cap}分钟")
-    if sitting.items[0] is not item and problem.settings.opening_overhead_minutes:
-        parts.append(f"套开后省去开场环节{problem.settings.opening_overhead_minutes}分钟")
-    if item.minutes <= minimum_minutes(problem, request) < planned_minutes(problem, request) - (0 if sitting.items[0] is item else problem.settings.opening_overhead_minutes):
-        parts.append(f"压缩至最短时长{minimum_minutes(problem, request)}分钟才能排入本周（开短会）")
-    return f"时长由{request.minutes}分钟压缩为{item.minutes}分钟：{'；'.join(parts) or '开短会'}。"
-
-
-def _moved_reason(problem: Problem, plan: Plan, request: MeetingRequest, sitting: Sitting, options: SolveOptions, deadline: float) -> str | None:
-    """When the request did not get the day it asked first (最早日期), say what stood in the way."""
-    if request.earliest is None or sitting.start.date() == request.earliest or request.fixed_start:
-        return None
-    asked = request.earliest
-    day = (asked - problem.week).days
-    rule = diagnose(problem, request, planned_minutes(problem, request))
-    placed = f"{sitting.start.month}月{sitting.start.day}日（{WEEKDAYS_ZH[sitting.start.weekday()]}）"
-    if wallclock.monotonic() > deadline:
-        return None if request.latest is not None else f"原申请{asked.month}月{asked.day}日，安排在{placed}（本周申请较多，未逐项分析调整原因）。"
-    blockers = _blockers(problem, plan, request, options, only_day=day)
-    if blockers is None:
-        # It would fit on the asked day: the solver chose another day inside the window for a
-        # better plan (combining, balance), which is no change to what was asked unless the
-        # department gave a first day only.
-        return None if request.latest is not None else f"原申请{asked.month}月{asked.day}日，为套开或均衡领导日程，安排在{placed}。"
-    if not blockers:
-        why = "该日不是工作日、为无会日或不在申请时段内" if rule is None else RULE_REASONS.get(rule, rule)
-        return f"原申请{asked.month}月{asked.day}日，因{why}，安排在{placed}。"
-    return f"原申请{asked.month}月{asked.day}日，因{'；'.join(text for text, _ in blockers)}，改在{placed}。"
-
-
-def _not_placed(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions, deadline: float) -> Outcome:
-    minutes = minimum_minutes(problem, request)
-    rule = diagnose(problem, request, minutes)
-    if rule is None and not compatible_rooms(problem, [request.id]):
-        rule = "video_needs_video_room" if request.needs_video and any(r.capacity >= request.attendees for r in problem.rooms) else "room_fits_attendees"
-    if rule is not None:
-        return Outcome(request_id=request.id, codes=(NOT_PLACEABLE,), rules=(rule,), reasons=(f"无法安排：{RULE_REASONS.get(rule, RULES[rule].title)}。",))
-    blockers = _blockers(problem, plan, request, options) if wallclock.monotonic() <= deadline else None
-    if blockers:
-        texts = tuple(text for text, _ in blockers)
-        return Outcome(
-            request_id=request.id, codes=(NOT_PLACEABLE,), rules=tuple(sorted({rule for _, rule in blockers})), blockers=texts,
-            reasons=(f"无法安排：在申请的时间范围内，{'；'.join(texts)}。",),
-        )
-    return Outcome(
-        request_id=request.id, codes=(NOT_PLACEABLE,), rules=("schedule_requests",),
-        reasons=("在求解时限内未能排入，请延长求解时间（--time-limit）或放宽日期范围。",),
-    )
-
-
-def _blockers(problem: Problem, plan: Plan, request: MeetingRequest, options: SolveOptions, only_day: int | None = None) -> list[tuple[str, str]] | None:
-    """The smallest set of fixed things (commitments, receptions, planned sittings, daily caps)
-    that leaves `request`, alone at its minimum length, no place; [] when time and rules alone
-    rule it out, None when it would fit.
-
-    Each blocker's interval is optional with its own literal, passed as an assumption; CP-SAT's
-    sufficient_assumptions_for_infeasibility gives a core, which a deletion pass makes minimal.
-    """
-    clock, rooms_index = problem.clock, problem.room_index
-    minutes = minimum_minutes(problem, request)
-    starts = [s for s in item_starts(problem, request, minutes) if only_day is None or s // 1440 == only_day]
-    rooms = compatible_rooms(problem, [request.id])
-    if not starts or not rooms:
-        return []
-    model = cp_model.CpModel()
-    grain = problem.settings.grain_minutes
-    if request.fixed_start is None:
-        slot = model.new_int_var_from_domain(cp_model.Domain.from_values(sorted({s // grain for s in starts if s % grain == 0})), "slot")
-        start = slot * grain
-    else:
-        start = starts[0]
-    day_of = {}
-    for s in starts:
-        day_of.setdefault(s // 1440, []).append(s)
-    lo, hi = min(starts), max(starts) + minutes  # nothing outside [lo, hi) can stand in the way
-
-    def near(a: datetime, b: datetime) -> bool:
-        return clock.minute(b) > lo and clock.minute(a) < hi
-
-    room_lits = {r: model.new_bool_var(r) for r in rooms}
-    model.add_exactly_one(room_lits.values())
-    mine = set(request.everyone)
-    labels: dict[int, str] = {}
-    leader_intervals = defaultdict(list)
-    room_intervals = defaultdict(list)
-    own = model.new_fixed_size_interval_var(start, minutes, "own")
-    for leader in mine:
-        leader_intervals[leader].append(own)
-    for room, lit in room_lits.items():
-        room_intervals[room].append(model.new_optional_fixed_size_interval_var(start, minutes, lit, f"own@{room}"))
-
-    def guard(label: str, rule: str = "leader_not_double_booked"):
-        lit = model.new_bool_var(label)
-        labels[lit.index] = (label, rule)
-        return lit
-
-    for c in problem.commitments:
-        if c.leader in mine and near(c.start, c.end):
-            lit = guard(f"{_name(problem, c.leader)}已有日程「{c.title}」（{_when(c.start)}-{c.end:%H:%M}{'，外出' if c.away else ''}）")
-            a, b = max(clock.minute(c.start), -1440), min(clock.minute(c.end), 8 * 1440)
-            leader_intervals[c.leader].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "c"))
-    for r in problem.receptions:
-        involved = mine & set(r.leaders)
-        if (involved or r.room in rooms) and near(r.start, r.end):
-            who = "、".join(_name(problem, x) for x in problem.by_rank(involved)) or rooms_index[r.room].name
-            lit = guard(f"{who}陪同公务接待「{r.title}」（{_when(r.start)}-{r.end:%H:%M}）", "leader_not_double_booked" if involved else "room_not_double_booked")
-            a, b = clock.minute(r.start), clock.minute(r.end)
-            for leader in involved:
-                leader_intervals[leader].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "r"))
-            if r.room in rooms:
-                room_intervals[r.room].append(model.new_optional_fixed_size_interval_var(a, b - a, lit, "rr"))
-    for s in plan.sittings:
-        if request.id in s.request_ids or not near(s.start, s.end):
-            continue
-        involved = [x for x in s.leaders if x in mine]
-        if not involved and s.room not in rooms:
-            continue
-        titles = "；".join(problem.request_index[i.request_id].title for i in s.items)
-        lit = guard(
-            f"已安排的会议「{titles}」（{_when(s.start)}-{s.end:%H:%M}，{'、'.join(_name(problem, x) for x in involved) or rooms_index[s.room].name}）",
-            "leader_not_double_booked" if involved else "room_not_double_booked",
-        )
-        for leader in involved:
-            for a, b in s.segments_of(leader):
-                ma, mb = clock.minute(a), clock.minute(b)
-                leader_intervals[leader].append(model.new_optional_fixed_size_interval_var(ma, mb - ma, lit, "s"))
-        if s.room in rooms:
-            ma, mb = clock.minute(s.start), clock.minute(s.end)
-            room_intervals[s.room].append(model.new_optional_fixed_size_interval_var(ma, mb - ma, lit, "sr"))
-    for intervals in [*leader_intervals.values(), *room_intervals.values()]:
-        model.add_no_overlap(intervals)
-    # Daily caps: a full day is one more blocker.
-    if request.fixed_start is None:
-        for leader_id in mine:
-            cap = problem.leader_index[leader_id].max_per_day
-            if cap is None:
-                continue
-            for day in day_of:
-                used = sum(leader_id in s.leaders for s in plan.sittings if s.start.date() == clock.at(day * 1440).date() and request.id not in s.request_ids)
-                used += sum(leader_id in r.leaders for r in problem.receptions if r.start.date() == clock.at(day * 1440).date())
-                if used >= cap:
-                    lit = guard(f"{_name(problem, leader_id)}{clock.at(day * 1440).month}月{clock.at(day * 1440).day}日会议已达每日上限{cap}场", "leader_daily_cap")
-                    slots = [s // grain for s in day_of[day]]
-                    model.add_linear_expression_in_domain(slot, cp_model.Domain.from_values(slots).complement()).only_enforce_if(lit)
-    assumptions = [model.get_bool_var_from_proto_index(i) for i in sorted(labels)]
-    solver = cp_model.CpSolver()
-    _parameters(solver, SolveOptions(time_limit=5.0, seed=options.seed, workers=1))
-    model.add_assumptions(assumptions)
-    if solver.solve(model) != cp_model.INFEASIBLE:
-        return None
-    core = [i for i in solver.sufficient_assumptions_for_infeasibility() if i in labels]
-    for i in list(core):  # deletion filter: keep only what is needed
-        trial = [x for x in core if x != i]
-        model.clear_assumptions()
-        model.add_assumptions([model.get_bool_var_from_proto_index(x) for x in trial])
-        if solver.solve(model) == cp_model.INFEASIBLE:
-            core = trial
-    return [labels[i] for i in core]  # (what, rule)
+    for level in plan.stats.levels:
+        proven = level.proven or level.bound >= level.value
+        if level.name == "schedule_requests":
+            placed = sum(len(s.items) for s in plan.sittings)
+            most = placed if proven else max(placed, -level.bound // SCHEDULE_BASE)
+            out.append(f"已排{placed}项" + ("（已证明无法多排）" if proven or most == placed else f"（至多可排{most}项，未证明）"))
+        elif level.name == "fewer_sittings":
+            out.append(f"会议{level.value}场" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0)}场）"))
+        elif level.name == "fewer_attendance_trips":
+            out.append(f"参会{level.value}人次" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0)}人次）"))
+        elif level.name == "avoid_shortening":
+            out.append(f"压缩{level.value}项" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0)}项）"))
+        elif level.name == "fewer_person_minutes":
+            out.append(f"{level.value / 60:.0f}人·小时" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0) / 60:.0f}人·小时）"))
+        else:
+            title = {"stay_close_to_published": "少改动已发布安排", "stronger_merges": "套开关联度", "rooms": "会议室选用", "preferences": "时间偏好与均衡"}.get(level.name, level.name)
+            out.append(f"{title}{'已证明最优' if proven else '未证明最优'}")
+    if plan.stats.wall_cap_hit:
+        out.append("注意：求解触及墙钟安全上限，本次结果可能与其他机器不同")
+    return out

@@ -76,20 +76,62 @@ def item_starts(problem: Problem, request: MeetingRequest, minutes: int) -> tupl
     return tuple(out)
 
 
+def part_of_day(problem: Problem, minute: int) -> str | None:
+    """上午 / 下午 for a minute inside a working day's office hours, else None: the one
+    definition of part of day, from the configured half-days (model, checker and report)."""
+    for h in half_days(problem):
+        if h.start <= minute < h.end:
+            return h.part
+    return None
+
+
+def sitting_starts(problem: Problem, parts) -> tuple[int, ...]:
+    """Starts (on the grain) of a sitting whose items are `parts`: (request, offset, minutes).
+    Only the sitting's start sits on the grain; later items start where the one before ends,
+    so a sitting of three or more items is possible whatever the opening overhead."""
+    grain = problem.settings.grain_minutes
+    allowed: set[int] | None = None
+    for request, offset, minutes in parts:
+        if request.fixed_start is not None:
+            mine = {s - offset for s in item_starts(problem, request, minutes)}
+        else:
+            mine = set()
+            for a, b in request_spans(problem, request):
+                lo, hi = a - offset, b - offset - minutes
+                mine.update(range(-(-lo // grain) * grain, hi + 1, grain))
+        allowed = mine if allowed is None else allowed & mine
+        if not allowed:
+            return ()
+    return tuple(sorted(s for s in allowed or () if s % grain == 0))
+
+
 def diagnose(problem: Problem, request: MeetingRequest, minutes: int) -> str | None:
     """The rule that leaves this request no time at all, or None when some time remains."""
     halves = half_days(problem)
+    if not halves:
+        return "within_office_hours"
+    if request.fixed_start is not None:
+        start = problem.clock.minute(request.fixed_start)
+        halves = tuple(h for h in halves if h.start <= start and start + minutes <= h.end)
+        if not halves:
+            return "within_office_hours"
+    for rule, keep in _filters(problem, request):
+        halves = tuple(h for h in halves if keep(h))
+        if not halves:
+            return rule
+    if not any(h.end - h.start >= minutes for h in halves):
+        return "within_office_hours"
+    return None
+
+
+def day_cause(problem: Problem, request: MeetingRequest, day: int) -> str | None:
+    """Why the request may not use day `day` (index from Monday) at all: the one rule that
+    applies (not a working day, 无会日, outside the asked window or part of day), else None."""
+    halves = tuple(h for h in half_days(problem) if h.day == day)
     if not halves:
         return "within_office_hours"
     for rule, keep in _filters(problem, request):
         halves = tuple(h for h in halves if keep(h))
         if not halves:
             return rule
-    spans = tuple((h.start, h.end) for h in halves)
-    if request.fixed_start is not None:
-        start = problem.clock.minute(request.fixed_start)
-        whole = tuple((h.start, h.end) for h in half_days(problem))
-        return None if fits(spans, start, minutes) else ("within_office_hours" if not fits(whole, start, minutes) else "within_request_window")
-    if not any(b - a >= minutes for a, b in spans):
-        return "within_office_hours"
     return None
