@@ -377,17 +377,20 @@ def post_fewer_person_minutes(ctx: ModelContext) -> None:
 
 
 def post_smallest_room(ctx: ModelContext) -> None:
-    """The smallest room that holds the sitting: each larger room that would also do costs 1."""
+    """The smallest room that holds the sitting: each larger size of room that would also do
+    costs 1 (rooms of one size cost the same)."""
     rooms = ctx.problem.room_index
     for v in ctx.vars:
-        order = sorted(v.rooms, key=lambda r: (rooms[r].capacity, r))
-        for rank, room in enumerate(order):
+        sizes = sorted({rooms[r].capacity for r in v.rooms})
+        for room, lit in v.rooms.items():
+            rank = sizes.index(rooms[room].capacity)
             if rank:
-                ctx.objective_terms["smallest_room"].append((rank, v.rooms[room]))
+                ctx.objective_terms["smallest_room"].append((rank, lit))
 
 
 def post_chair_keeps_room(ctx: ModelContext) -> None:
-    """A chair's sittings of one day in one room where possible: each further room costs 1."""
+    """A chair's sittings of one day in one room where possible: each room beyond the first
+    that a chair uses on a day costs 1 (a day with no sitting costs nothing)."""
     problem, model = ctx.problem, ctx.model
     index = problem.request_index
     per_chair = defaultdict(list)
@@ -396,14 +399,19 @@ def post_chair_keeps_room(ctx: ModelContext) -> None:
     for chair, vs in sorted(per_chair.items()):
         if len({rid for v in vs for rid in v.candidate.request_ids}) < 2:
             continue
-        used = {}
+        used, day_lits = {}, defaultdict(list)
         for v in vs:
             for day, day_lit in v.days.items():
+                day_lits[day].append(day_lit)
                 for room, room_lit in v.rooms.items():
                     if (day, room) not in used:
                         used[(day, room)] = model.new_bool_var(f"chair_room[{chair},{day},{room}]")
                         ctx.objective_terms["chair_keeps_room"].append((1, used[(day, room)]))
                     model.add_bool_or([day_lit.negated(), room_lit.negated(), used[(day, room)]])
+        for day, lits in sorted(day_lits.items()):
+            any_sitting = model.new_bool_var(f"chair_day[{chair},{day}]")
+            model.add(any_sitting <= sum(lits))
+            ctx.objective_terms["chair_keeps_room"].append((-1, any_sitting))
 
 
 def post_prefer_urgent_early(ctx: ModelContext) -> None:

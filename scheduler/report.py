@@ -12,6 +12,7 @@ from .domain import (
     COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
+from .burden import burden_lines, comparison
 from .solve import level_lines
 from .ics import uid_for
 
@@ -115,6 +116,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
             "deterministic_time": round(plan.stats.deterministic_time, 3), "wall_cap_hit": plan.stats.wall_cap_hit,
             "levels": [{"name": lv.name, "value": lv.value, "bound": lv.bound, "proven": lv.proven} for lv in plan.stats.levels],
         },
+        "burden": comparison(problem, plan),
         "summary": {
             "requests": f.requests, "scheduled": f.scheduled, "sittings": f.sittings, "combined_items": f.combined_items,
             "unscheduled": f.unscheduled, "requested_minutes": f.requested_minutes, "planned_minutes": f.planned_minutes,
@@ -152,6 +154,7 @@ def summary_text(problem: Problem, plan: Plan) -> str:
     lines = [
         f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out (solved in {s.seconds:.1f} s)",
         "  " + "；".join(level_lines(plan)),
+        *("  " + line for line in burden_lines(problem, plan)),
         f"  combined: {f.combined_items} requests in {sum(1 for x in plan.sittings if len(x.items) > 1)} combined sittings (套开)",
         f"  minutes: {f.requested_minutes} requested -> {f.planned_minutes} planned ({f.minutes_saved} saved)",
         f"  person-hours: {f.person_hours_requested:g} requested -> {f.person_hours_planned:g} planned; leader-hours {f.leader_hours:g}",

@@ -292,11 +292,10 @@ def precheck(problem: Problem) -> list[Finding]:
             out.append(Finding("kind_max_attendees", r.id, f"{r.id}「{r.title}」参会{r.attendees}人，超过{r.kind}上限{caps.max_attendees}人"))
         if caps.max_minutes and r.minutes > caps.max_minutes:
             out.append(Finding("within_kind_max_length", r.id, f"{r.id}「{r.title}」拟用{r.minutes}分钟，将压缩至{r.kind}上限{caps.max_minutes}分钟"))
-        chair_away = [c for c in problem.commitments if c.leader == r.chair and c.away]
-        if chair_away and all(
-            any(c.start <= d.morning[0] and c.end >= d.afternoon[1] for c in chair_away) for d in problem.days
-        ):
-            out.append(Finding("chair_away_all_week", r.id, f"{r.id}「{r.title}」主持领导{index[r.chair].name}本周全部外出"))
+        if rule is None:
+            blocked = _no_free_time(problem, r)
+            if blocked:
+                out.append(Finding("no_free_time", r.id, f"{r.id}「{r.title}」在申请范围内没有可用时间：{blocked}"))
     for leader in problem.leaders:
         if not leader.pair or leader.pair not in index or leader.id > leader.pair:
             continue
@@ -307,3 +306,37 @@ def precheck(problem: Problem) -> list[Finding]:
                 if a.start < b.end and b.start < a.end:
                     out.append(Finding("ab_pair_both_away", None, f"AB角{leader.name}与{index[leader.pair].name}同时外出（{max(a.start, b.start):%m-%d %H:%M}起）"))
     return out
+
+
+def _no_free_time(problem: Problem, request) -> str | None:
+    """When the request's leaders are taken (away, commitments, receptions) for its whole
+    window — no free stretch of its minimum length in any half-day it may use — say by whom."""
+    from .busy import fixed_busy, leader_name
+    from .related import minimum_minutes
+    from .timegrid import request_spans
+
+    clock = problem.clock
+    minutes = minimum_minutes(problem, request)
+    busy = fixed_busy(problem)
+    takers: dict[str, list[str]] = {}
+    fixed = clock.minute(request.fixed_start) if request.fixed_start is not None else None
+    for a, b in request_spans(problem, request):
+        taken = sorted(
+            (max(clock.minute(x.start), a), min(clock.minute(x.end), b), x)
+            for leader in request.everyone for x in busy.get(leader, []) if clock.minute(x.start) < b and clock.minute(x.end) > a
+        )
+        if fixed is not None:
+            if not a <= fixed < b:
+                continue
+            taken = [t for t in taken if t[0] < fixed + minutes and fixed < t[1]]
+            if not taken:
+                return None
+        else:
+            at = a
+            for start, end, _ in [*taken, (b, b, None)]:
+                if start - at >= minutes:
+                    return None
+                at = max(at, end)
+        for _, _, x in taken:
+            takers.setdefault(f"{leader_name(problem, x.leader)}{x.text}", [])
+    return "；".join(takers) if takers else None

@@ -112,7 +112,7 @@ def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example
     edit(example_copy, "会议申请.csv", "H76", "参会人数", "120")
     result = invoke("check", str(example_copy), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
-    assert "[chair_away_all_week] H77「机关节能降耗工作会」主持领导何永清本周全部外出" in result.output
+    assert "[no_free_time] H77「机关节能降耗工作会」在申请范围内没有可用时间：何永清已有日程「赴外地学习」（12月7日（周一）08:00至12月11日（周五）18:00，外出）" in result.output
     assert "[room_fits_attendees] H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
 
 
