@@ -133,7 +133,7 @@ def _plan(problem: Problem, placed: dict) -> Plan:
     return Plan(week=problem.week, sittings=tuple(sorted(sittings, key=lambda s: (s.start, s.room))), outcomes=(), stats=SolveStats(status="BASELINE"))
 
 
-def greedy(problem: Problem, blocks, groups=()) -> Plan:
+def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
     """Each block (a related.Candidate: one request, or related requests back to back) in the
     order given, at its first free start in the smallest free room that fits; a block whose
     requests are already placed is skipped. Then a merge pass: each group (largest and most
@@ -141,6 +141,11 @@ def greedy(problem: Problem, blocks, groups=()) -> Plan:
     occupancy = Occupancy(problem)
     placed: dict[str, tuple] = {}  # block key -> (block, (start, room))
     owner: dict[str, str] = {}  # request id -> block key
+    for block, start, room in pinned:  # a published plan's sittings, where they still fit
+        if start in _starts(problem, block) and any(r.id == room for r in _fits(problem, block)) and occupancy.room_for(block, start, [problem.room_index[room]]):
+            occupancy.add(block, start, room)
+            placed[block.key] = (block, (start, room))
+            owner.update(dict.fromkeys(block.request_ids, block.key))
     for block in blocks:
         if any(rid in owner for rid in block.request_ids):
             continue
@@ -191,10 +196,11 @@ def schedule_value(problem: Problem, plan: Plan) -> int:
     )
 
 
-def warm_starts(problem: Problem, candidates=()) -> list[tuple[str, Plan]]:
+def warm_starts(problem: Problem, candidates=(), previous: Plan | None = None) -> list[tuple[str, Plan]]:
     """Valid plans from several orders, the most valuable first (ties: fewer sittings, then the
     order listed). With the model's `candidates`, one more order: related groups first
-    (largest and most related combined sittings), then every request alone by priority."""
+    (largest and most related combined sittings), then every request alone by priority. With
+    a `previous` (published) plan, first its sittings where they still fit, then the rest."""
     requests = _open(problem)
 
     def planned(r):
@@ -208,7 +214,15 @@ def warm_starts(problem: Problem, candidates=()) -> list[tuple[str, Plan]]:
         "longest": sorted(requests, key=lambda r: (not r.urgent, -planned(r) * len(r.everyone), r.id)),
     }
     groups = sorted((c for c in candidates if len(c.request_ids) > 1 and not c.shortened), key=lambda c: (-len(c.request_ids), -c.strength, c.key))
-    plans = [(name, greedy(problem, _alone(problem, order, planned), groups)) for name, order in orders.items()]
+    plans = []
+    if previous is not None:
+        by_ids = {(c.request_ids, c.minutes): c for c in candidates}
+        pinned = [
+            (by_ids[key], problem.clock.minute(s.start), s.room) for s in previous.sittings
+            if (key := (s.request_ids, tuple(i.minutes for i in s.items))) in by_ids
+        ]
+        plans.append(("published", greedy(problem, _alone(problem, orders["most_constrained"], planned), groups, pinned)))
+    plans += [(name, greedy(problem, _alone(problem, order, planned), groups)) for name, order in orders.items()]
     if groups:
         plans.append(("related_first", greedy(problem, [*groups, *_alone(problem, orders["priority"], planned)])))
     ranked = sorted(enumerate(plans), key=lambda x: (-schedule_value(problem, x[1][1]), len(x[1][1].sittings), x[0]))

@@ -121,3 +121,62 @@ def generate(size: str, seed: int = 0, *, week: date = date(2026, 12, 7), time_l
         requests=tuple(requests), receptions=tuple(receptions), commitments=tuple(commitments), source=f"generated {size} seed {seed}",
     )
 
+
+
+def planted(n_requests: int, seed: int = 0, *, use: float = 0.9, week: date = date(2026, 12, 7), time_limit: float = 60.0):
+    """A week built around a hidden feasible plan: rooms filled back to back to about `use` of
+    every working half-day, each meeting given a chair who is free then (each leader works in
+    one building, so no travel buffer is needed), a window around its planted day and no
+    shortening. Every request is placeable, so placed / placeable is known. Returns the problem
+    and the hidden plan (which passes every hard rule: tests/test_generate.py)."""
+    from .domain import Item, Plan, Sitting
+
+    rng = random.Random(f"planted-{n_requests}-{seed}")
+    tz = ZoneInfo("Asia/Shanghai")
+    settings = Settings(week=week, no_meeting_days=(), time_limit_seconds=time_limit, kinds={})
+    days = week_days(settings, week)
+    halves = [(d, part, span) for d in days for part, span in (("上午", d.morning), ("下午", d.afternoon))]
+    capacity_per_room = sum(int((b - a).total_seconds() // 60) for _, _, (a, b) in halves) * use
+    n_rooms = max(2, -(-n_requests * 60 // int(capacity_per_room)))
+    buildings = ("1号楼", "2号楼")
+    rooms = tuple(
+        Room(id=f"R{i + 1:02d}", name=f"第{i + 1}会议室", capacity=(12, 20, 30, 40, 60)[i % 5], video=i % 3 == 0, building=buildings[i % 2])
+        for i in range(n_rooms)
+    )
+    n_leaders = max(4, n_requests // 6)
+    leaders = tuple(Leader(id=f"L{i + 1:03d}", name=f"领导{i + 1:03d}", rank=i + 1) for i in range(n_leaders))
+    home = {x.id: buildings[i % 2] for i, x in enumerate(leaders)}
+    busy: dict[str, list[tuple[datetime, datetime]]] = {x.id: [] for x in leaders}
+    requests, sittings = [], []
+    slots = [(room, half) for half in halves for room in rooms]
+    rng.shuffle(slots)
+    for room, (day, part, (a, b)) in slots:
+        length = int((b - a).total_seconds() // 60)
+        at, budget = a, int(length * use)
+        while budget >= 30 and len(requests) < n_requests:
+            minutes = rng.choice([m for m in (30, 45, 60, 90) if m <= budget])
+            start, end = at, at + timedelta(minutes=minutes)
+            free = [x.id for x in leaders if home[x.id] == room.building and all(e <= start or s >= end for s, e in busy[x.id])]
+            if not free:
+                break
+            chair = rng.choice(free)
+            busy[chair].append((start, end))
+            n = len(requests) + 1
+            d = (day.date - week).days
+            lo, hi = max(0, d - rng.choice((0, 0, 1, 2))), min(len(days) - 1, d + rng.choice((0, 1, 2)))
+            request = MeetingRequest(
+                id=f"P{n:04d}", title=f"第{n}号事项专题研究", kind="专题会", organiser=UNITS[n % len(UNITS)], agenda=f"事项{n}",
+                chair=chair, units=(UNITS[n % len(UNITS)],), attendees=rng.randint(max(2, room.capacity // 2), room.capacity),
+                minutes=minutes, min_minutes=minutes, earliest=days[lo].date, latest=days[hi].date,
+                part_of_day=part if rng.random() < 0.3 else "不限", format="视频" if room.video and rng.random() < 0.3 else "现场",
+                mergeable=False, approval="同意",
+            )
+            requests.append(request)
+            item = Item(request_id=request.id, start=start, end=end, requested_minutes=minutes, leaders=(chair,), units=request.units, attendees=request.attendees)
+            sittings.append(Sitting(id=request.id, room=room.id, chair=chair, start=start, end=end, items=(item,)))
+            at, budget = end, budget - minutes
+    problem = Problem(
+        settings=settings, week=week, tz=tz, days=days, leaders=leaders, rooms=rooms, requests=tuple(requests),
+        source=f"planted {n_requests} seed {seed} use {use:.0%}",
+    )
+    return problem, Plan(week=week, sittings=tuple(sorted(sittings, key=lambda s: (s.start, s.room))), outcomes=())

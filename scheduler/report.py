@@ -12,7 +12,7 @@ from .domain import (
     COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
-from .burden import burden_lines, comparison
+from .plan_burden import burden_lines, comparison
 from .solve import level_lines
 from .ics import uid_for
 

@@ -139,6 +139,12 @@ class StagedSearch:
             if not terms:
                 continue
             expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+            floor = sum(min(c * v.proto.domain[0], c * v.proto.domain[-1]) for c, v in terms)
+            if self.solution is not None and self._value(terms) == floor:  # nothing to gain: proven as it is
+                self.levels.append(LevelResult(name=name, value=floor, bound=floor, proven=True))
+                self.terms[name] = terms
+                model.add(expr <= floor)
+                continue
             model.minimize(expr)
             self._hint()
             solver = cp_model.CpSolver()
@@ -191,10 +197,12 @@ class StagedSearch:
         fixing its choices and letting CP-SAT fill in the rest. A week whose warm start is a
         valid plan always gets a plan: a later level only ever improves on it."""
         ctx = self.ctx
-        for name, plan in warm_starts(ctx.problem, [v.candidate for v in ctx.vars]):
+        for name, plan in warm_starts(ctx.problem, [v.candidate for v in ctx.vars], ctx.previous):
             choices = _choices(ctx, plan)
             if choices is None:
                 continue
+            if ctx.previous is not None:
+                choices.update(_kept(ctx, choices))
             model = ctx.model.clone()
             for index, value in choices.items():
                 var = model.get_int_var_from_proto_index(index)
@@ -232,6 +240,18 @@ def _choices(ctx: ModelContext, plan: Plan) -> dict[int, int] | None:
     for v in ctx.vars:
         if id(v) not in chosen:
             out[v.present.index] = 0
+    return out
+
+
+def _kept(ctx: ModelContext, choices: dict[int, int]) -> dict[int, int]:
+    """The keep literals (stay_close_to_published) that the chosen plan earns."""
+    grain = ctx.problem.settings.grain_minutes
+    out = {}
+    by_key = {v.candidate.key: v for v in ctx.vars}
+    for key, (keep, start, room) in ctx.kept.items():
+        v = by_key[key]
+        on = choices.get(v.present.index) == 1 and choices.get(v.slot.index) == start // grain and choices.get(v.rooms[room].index if room in v.rooms else -1) == 1
+        out[keep.index] = int(on)
     return out
 
 
