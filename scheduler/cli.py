@@ -410,7 +410,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
     """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
     of the same year replaces it. Every bad cell is listed and nothing is recorded."""
     if not file.exists():
-        raise InputProblemsError(f"{file}: no such file; run 'scheduler plan-year template' for a blank one")
+        raise InputProblemsError(f"{file}：文件不存在；可先运行 scheduler plan-year template 生成空白的年度会议计划表")
     number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
     units = len({i.unit for i in items})
     click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
@@ -424,9 +424,9 @@ def plan_year_template(file: Path, now_text: str | None) -> None:
     from .annual import ANNUAL_SHEET
 
     if file.exists():
-        raise InputProblemsError(f"{file} already exists; choose another name")
+        raise InputProblemsError(f"{file} 已存在，不覆盖；请换一个文件名")
     write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
-    click.echo(f"wrote {file}")
+    click.echo(f"已写入 {file}")
 
 
 @cli.command()
