@@ -25,7 +25,7 @@ from .excel import plan_workbook, template_workbook
 from .files import current_version, point_current, write_files, write_version
 from .ledger import Ledger
 from .publish import prepare
-from .rules import precheck, repeated_meetings
+from .rules import precheck
 from .solve import Progress, options_for, solve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,13 +104,13 @@ def template(directory: Path, now_text: str | None) -> None:
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("--now", "now_text", help="Today, for a week.toml without 'week' (ISO); default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="Searched for repeated meetings on one matter.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
     year = control.review(problem, ledger_path)
-    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
+    findings = precheck(problem) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
@@ -137,7 +137,7 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="The solver's budget in seconds (default: week.toml's time_limit_seconds).")
 @click.option("--now", "now_text", help="The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of text.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="Searched for repeated meetings on one matter.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
 @click.pass_context
 def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Plan a week (default: the bundled example week) and write the plan files and feeds."""
@@ -150,7 +150,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
     year = control.review(problem, ledger_path)
-    solvable = control.without_excluded(problem, year)
+    solvable = control.for_solver(problem, year)
     result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     if as_json:
@@ -164,11 +164,9 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
-    for finding in _repeated(problem, ledger_path):
-        click.echo(f"  repeated (同一事项反复开会): {finding.message}")
     for line in year.lines:
         click.echo(line)
-    for finding in year.findings:
+    for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
         click.echo(f"  [{finding.rule}] {finding.message}")
     click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
 
@@ -198,16 +196,6 @@ def _progress_printer(quiet: bool):
             click.echo(f"  solving: objective {p.objective:.0f}, bound {p.bound:.0f}, {p.seconds:.1f} s", err=True)
 
     return progress
-
-
-def _repeated(problem, ledger_path: Path):
-    """Findings of meetings on a matter the organiser already held in the last weeks."""
-    if not ledger_path.exists():
-        return []
-    since = problem.week - timedelta(days=7 * problem.settings.repeat_weeks)
-    with Ledger(ledger_path) as ledger:
-        earlier = ledger.earlier_requests(problem.week, since)
-    return repeated_meetings(problem, earlier)
 
 
 def _checkpoint(name: str) -> None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import annual, quota
+from . import annual, policy as negative_list, quota
 from .domain import REJECTED, RETURNED, Outcome, Plan, Problem
 from .ledger import Ledger
-from .rules import Finding
+from .rules import Finding, repeated_meetings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,6 +24,9 @@ class Review:
     uses: tuple[quota.Use, ...] = ()
     lines: tuple[str, ...] = ()  # Chinese, e.g. the annual plan's and the quotas' use
     excluded: tuple[Outcome, ...] = ()  # not scheduled, with the rule and the reason
+    policy: negative_list.Policy | None = None
+    no_meeting_dates: tuple[date, ...] = ()  # made 无会日 for the solver by a hard rule
+    kind_max_minutes: dict[str, int] = field(default_factory=dict)  # lowered by a hard rule
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +36,7 @@ class Records:
     items: tuple[annual.AnnualItem, ...] = ()
     held: tuple[dict, ...] = ()  # request rows held, this year and last, other weeks only
     published: tuple[date, ...] = ()  # Mondays of the weeks published last year and this
+    earlier: tuple[dict, ...] = ()  # held in the `repeat_weeks` weeks before the planned one
 
 
 def import_annual_plan(path: Path, *, year: int, ledger_path: Path, now: datetime) -> tuple[int, list[annual.AnnualItem]]:
@@ -57,15 +61,24 @@ def records(problem: Problem, ledger_path: Path | None) -> Records:
         items = [annual.AnnualItem.from_row(year, row) for year in years for row in ledger.annual_plan(year)]
         held = [row for row in ledger.held_rows(start, end) if row["week"] != problem.week.isoformat()]
         published = ledger.published_weeks(start - timedelta(days=6), end)
-    return Records(items=tuple(items), held=tuple(held), published=tuple(published))
+        earlier = ledger.earlier_requests(problem.week, problem.week - timedelta(days=7 * problem.settings.repeat_weeks))
+    return Records(items=tuple(items), held=tuple(held), published=tuple(published), earlier=tuple(earlier))
+
+
+def policy_of(problem: Problem) -> negative_list.Policy:
+    """The negative list week.toml names (relative to the week's folder), else the shipped one."""
+    if not problem.settings.policy:
+        return negative_list.load_policy(None)
+    path = Path(problem.settings.policy)
+    return negative_list.load_policy(path if path.is_absolute() else Path(problem.source) / path)
 
 
 def review(problem: Problem, ledger_path: Path | None) -> Review:
-    """The week against the ledger's annual plans and the quotas of week.toml."""
-    return review_records(problem, records(problem, ledger_path))
+    """The week against the ledger's annual plans, the quotas of week.toml and the negative list."""
+    return review_records(problem, records(problem, ledger_path), policy_of(problem))
 
 
-def review_records(problem: Problem, rec: Records) -> Review:
+def review_records(problem: Problem, rec: Records, rules: negative_list.Policy | None = None) -> Review:
     settings = problem.settings.quota
     items = list(rec.items)
     matches = annual.match(problem, items) if items else {}
@@ -100,14 +113,40 @@ def review_records(problem: Problem, rec: Records) -> Review:
             text = f"{use.unit} {use.cls} {quota.PERIOD_ZH[use.period]}第{n}次，上限{use.cap}（{use.basis}）"
             found.append(Finding("quota_exceeded", rid, f"{rid}「{r.title}」超出总量控制：{text}"))
             reasons.setdefault(rid, []).append(text)
-    excluded = ()
+    refusals: dict[str, list[tuple[str, str]]] = {}  # request id -> [(rule, reason)]
     if settings.hard:
-        excluded = tuple(
-            Outcome(request_id=rid, codes=(REJECTED,), rules=("quota_exceeded",),
-                    reasons=tuple(f"超出总量控制：{t}；week.toml 的 [quota] 为 hard = true，不予安排。" for t in texts))
-            for rid, texts in sorted(reasons.items(), key=lambda x: list(index).index(x[0]))
-        )
-    return Review(findings=tuple(found), matches=matches, classes=classes, uses=tuple(uses), lines=tuple(lines), excluded=excluded)
+        for rid, texts in reasons.items():
+            refusals.setdefault(rid, []).extend(("quota_exceeded", f"超出总量控制：{t}；week.toml 的 [quota] 为 hard = true，不予安排。") for t in texts)
+
+    days, kinds = (), {}
+    if rules is not None:
+        context = negative_list.Context(classes=classes, held=tuple(held), repeated=tuple(repeated_meetings(problem, list(rec.earlier))))
+        for hit in negative_list.hits(problem, rules, context):
+            rule = rules.rule(hit.rule)
+            r = index[hit.request_id]
+            found.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{rule.cite}"))
+            if rule.enforce == negative_list.HARD and hit.rule not in negative_list.ADJUSTING:
+                refusals.setdefault(r.id, []).append((hit.rule, f"{hit.detail}，{rule.cite}，不予安排。"))
+        days, kinds = negative_list.adjusted_days(problem, rules), negative_list.adjusted_kinds(problem, rules)
+    order = list(index)
+    excluded = tuple(
+        Outcome(request_id=rid, codes=(REJECTED,), rules=tuple(dict.fromkeys(rule for rule, _ in pairs)), reasons=tuple(text for _, text in pairs))
+        for rid, pairs in sorted(refusals.items(), key=lambda x: order.index(x[0]))
+    )
+    return Review(findings=tuple(found), matches=matches, classes=classes, uses=tuple(uses), lines=tuple(lines), excluded=excluded,
+                  policy=rules, no_meeting_dates=days, kind_max_minutes=kinds)
+
+
+def plan_findings(problem: Problem, plan: Plan, result: Review) -> list[Finding]:
+    """Flagged rules read on the solved plan (items on a flagged 无会日)."""
+    if result.policy is None:
+        return []
+    index = problem.request_index
+    out = []
+    for hit in negative_list.plan_hits(problem, plan, result.policy):
+        r = index[hit.request_id]
+        out.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{result.policy.rule(hit.rule).cite}"))
+    return out
 
 
 def mark_rows(rows: list[dict], result: Review) -> list[dict]:
@@ -120,12 +159,20 @@ def mark_rows(rows: list[dict], result: Review) -> list[dict]:
     ]
 
 
-def without_excluded(problem: Problem, result: Review) -> Problem:
-    """The problem the solver sees: the excluded requests taken out."""
-    if not result.excluded:
+def for_solver(problem: Problem, result: Review) -> Problem:
+    """The problem the solver sees: the excluded requests taken out, the days a hard rule makes
+    无会日 marked, the lengths a hard rule lowers capped."""
+    if not (result.excluded or result.no_meeting_dates or result.kind_max_minutes):
         return problem
     gone = {o.request_id for o in result.excluded}
-    return replace(problem, requests=tuple(r for r in problem.requests if r.id not in gone))
+    settings = problem.settings
+    if result.kind_max_minutes:
+        kinds = dict(settings.kinds)
+        for kind, limit in result.kind_max_minutes.items():
+            kinds[kind] = replace(settings.caps(kind), max_minutes=limit)
+        settings = replace(settings, kinds=kinds)
+    days = tuple(replace(d, no_meeting=True) if d.date in result.no_meeting_dates else d for d in problem.days)
+    return replace(problem, settings=settings, days=days, requests=tuple(r for r in problem.requests if r.id not in gone))
 
 
 def with_excluded(problem: Problem, plan: Plan, result: Review) -> Plan:

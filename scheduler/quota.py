@@ -133,11 +133,17 @@ def year_before(start: date) -> date:
     return start.replace(year=start.year - 1)
 
 
+# Without an annual plan's word, a meeting is 全市性 when its name starts with 全市 and its type
+# convenes a whole system (not a 汇报会 or 专题会 held to prepare one).
+CITYWIDE_KINDS = ("部署会", "推进会", "培训会", "座谈会", "电视电话会议")
+
+
 def classes_of(*, kind: str, title: str, attendees: int | None, citywide: bool | None, settings: QuotaSettings) -> set[str]:
     """The classes a meeting counts in: 全部, its type, 全市性会议 (the annual plan says so, or,
-    without a plan's word, the name starts with 全市), 大型会议 (参会人数 ≥ large_attendees)."""
+    without a plan's word, the name starts with 全市 and the type is one of CITYWIDE_KINDS),
+    大型会议 (参会人数 ≥ large_attendees)."""
     out = {ALL, kind}
-    if citywide or (citywide is None and title.startswith("全市")):
+    if citywide or (citywide is None and title.startswith("全市") and kind in CITYWIDE_KINDS):
         out.add(CITYWIDE)
     if attendees is not None and attendees >= settings.large_attendees:
         out.add(LARGE)

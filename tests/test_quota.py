@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from scheduler.cli import cli
 from scheduler.config import settings_from_mapping
-from scheduler.control import Records, review_records, with_excluded, without_excluded
+from scheduler.control import Records, review_records, for_solver, with_excluded
 from scheduler.domain import Plan
 from scheduler.errors import ConfigError
 from scheduler.quota import CITYWIDE, LARGE, Counted, QuotaCap, QuotaSettings, classes_of, parse_quota, period_span, uses
@@ -135,7 +135,7 @@ def test_a_hard_quota_keeps_the_request_out_with_the_quota_as_reason():
     [outcome] = result.excluded
     assert (outcome.request_id, outcome.codes, outcome.rules) == ("A", ("rejected",), ("quota_exceeded",))
     assert outcome.reasons == ("超出总量控制：市应急管理局 全市性会议 本年第2次，上限1（定额）；week.toml 的 [quota] 为 hard = true，不予安排。",)
-    solvable = without_excluded(problem, result)
+    solvable = for_solver(problem, result)
     assert [r.id for r in solvable.requests] == ["B", "C"]
     plan = with_excluded(problem, Plan(week=problem.week, sittings=(), outcomes=()), result)
     assert [o.request_id for o in plan.outcomes] == ["A"]
