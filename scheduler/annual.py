@@ -29,6 +29,8 @@ ANNUAL_SHEET = SheetSpec("annual_plan", "年度会议计划", True, _cols(
     "编号 id", "单位 unit *", "会议名称 title *", "会议类型 kind *", "规模 attendees", "计划季度或月份 period *",
     "是否全市性会议 citywide", "计划次数 times", "备注 note"))
 
+ANNUAL_EXAMPLE = ("P001", "市应急管理局", "全市安全生产工作会议", "部署会", "200", "第一季度", "是", "1", "")
+
 _ZH_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
 _QUARTER = re.compile(r"^(?:第)?([1-4一二三四])季度?$|^q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2}|十[一二]?|[一二三四五六七八九])月?份?$")

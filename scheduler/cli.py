@@ -409,11 +409,12 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 @click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
-    from .annual import ANNUAL_SHEET
+    from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
+    from .yearbooks import blank_workbook
 
     if file.exists():
         raise InputProblemsError(f"{file} 已存在，不覆盖；请换一个文件名")
-    write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
+    write_files(file.parent, {file.name: blank_workbook(ANNUAL_SHEET, ANNUAL_EXAMPLE, kinds=list(DEFAULT_KINDS), now=_now(now_text))})
     click.echo(f"已写入 {file}")
 
 
