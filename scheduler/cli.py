@@ -418,6 +418,48 @@ def plan_year_template(file: Path, now_text: str | None) -> None:
     click.echo(f"已写入 {file}")
 
 
+@cli.group(cls=SchedulerGroup, name="ledger")
+def ledger_group() -> None:
+    """The ledger (台账): check the units' own record of meetings held against it (双台账)."""
+
+
+@ledger_group.command("reconcile")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--from", "start_text", metavar="DATE", help="The first day checked (default: the record's first day).")
+@click.option("--to", "end_text", metavar="DATE", help="The last day checked (default: the record's last day).")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as a workbook.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--now", "now_text", help="Today (ISO), for dates written without a year; default: now.")
+def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
+    """双台账: check FILE (the units' 会议台账 of meetings actually held) against the published
+    ledger: held but never planned, planned but not held, held longer, more attendees."""
+    from . import reconcile
+    from .values import parse_date
+    from .yearbooks import report_workbook
+
+    now = _now(now_text)
+    if not file.exists():
+        raise InputProblemsError(f"{file}：文件不存在")
+    if not ledger_path.exists():
+        raise InputProblemsError(f"{ledger_path}：还没有台账；先用 scheduler publish 发布周计划")
+    days = []
+    for name, text in (("--from", start_text), ("--to", end_text)):
+        try:
+            days.append(parse_date(text, now.date()) if text else None)
+        except ValueError as exc:
+            raise click.BadParameter(f"{text!r} {exc}", param_hint=name) from None
+    result = control.reconcile_file(file, ledger_path=ledger_path, start=days[0], end=days[1], near=now.date())
+    if xlsx_path is not None:
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook([("双台账核对", reconcile.HEADERS, reconcile.table_rows(result))], now=now)})
+    if as_json:
+        click.echo(json.dumps(reconcile.as_dict(result), ensure_ascii=False, indent=2))
+        return
+    click.echo(reconcile.text(result), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (only this machine unless told otherwise).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))

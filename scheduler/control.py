@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import annual, policy as negative_list, quota
+from . import annual, policy as negative_list, quota, reconcile
 from .domain import REJECTED, RETURNED, Outcome, Plan, Problem
 from .ledger import Ledger
 from .rules import Finding, repeated_meetings
@@ -45,6 +45,17 @@ def import_annual_plan(path: Path, *, year: int, ledger_path: Path, now: datetim
     with Ledger(ledger_path) as ledger:
         number = ledger.record_annual_plan(year=year, imported_at=now, source=Path(path).name, items=[i.as_row() for i in items])
     return number, items
+
+
+def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: date | None, near: date) -> reconcile.Reconciliation:
+    """双台账: a units' record of meetings held against the ledger, for start..end (default: the
+    record's first to last day)."""
+    records = reconcile.read_records(path, near=near)
+    start = start or min(r.day for r in records)
+    end = end or max(r.day for r in records)
+    with Ledger(ledger_path) as ledger:
+        held = ledger.held_rows(start, end + timedelta(days=1))
+    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
 
 
 def _years(problem: Problem) -> list[int]:
