@@ -350,7 +350,10 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
-def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None) -> None:
+@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, show_default=True, help="The reduction target against the same period last year, in percent (e.g. 20 for 大型会议 −20 %); 0 = 只减不增.")
+@click.option("--large-attendees", type=click.IntRange(1), default=100, show_default=True, help="大型会议: meetings of at least this many attendees.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the 统计报表 workbook (减负统计) to this file.")
+def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
     """Figures from the ledger for the week, month, quarter or year holding DATE (default: today):
     sittings and requests by organiser and type, combined items, minutes, person-hours saved,
     urgent and late requests, no-meeting-day exceptions, and the change against the same period
@@ -371,15 +374,28 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     with Ledger(ledger_path) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
+        relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
     quota = figures_of.quota(now_, before)
+    if xlsx_path is not None:
+        from .burden import sheets
+        from .yearbooks import report_workbook
+
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook(sheets(relief), now=_now(None))})
     if charts_dir is not None:
         from .charts import charts
 
         write_files(charts_dir, charts(period, now_, before))
     if as_json:
-        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota}, ensure_ascii=False, indent=2))
+        from .burden import as_dict as burden_dict
+
+        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota, "burden": burden_dict(relief)}, ensure_ascii=False, indent=2))
         return
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
+    from .burden import text as burden_text
+
+    click.echo(burden_text(relief), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
     if charts_dir is not None:
         click.echo(f"wrote charts to {charts_dir}/")
 

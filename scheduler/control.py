@@ -58,6 +58,15 @@ def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: da
     return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
 
 
+def burden_of(ledger: Ledger, start: date, end: date, start_before: date, end_before: date, *, target_percent: float, large_attendees: int):
+    """减负统计 for [start, end) against [start_before, end_before) from an open ledger."""
+    from .burden import burden
+
+    compared = bool(ledger.published_weeks(start_before - timedelta(days=6), end_before))
+    return burden(ledger.request_rows(start, end), ledger.request_rows(start_before, end_before), ledger.sitting_rows(start, end),
+                  start=start, end=end, compared=compared, target_percent=target_percent, large_attendees=large_attendees)
+
+
 def _years(problem: Problem) -> list[int]:
     return sorted({problem.week.year, (problem.week + timedelta(days=6)).year}
                   | {d.year for r in problem.requests for d in annual.request_window(problem, r)})
