@@ -321,10 +321,10 @@ def _no_free_time(problem: Problem, request) -> str | None:
     takers: dict[str, list[str]] = {}
     fixed = clock.minute(request.fixed_start) if request.fixed_start is not None else None
     for a, b in request_spans(problem, request):
-        taken = sorted(
+        taken = sorted((
             (max(clock.minute(x.start), a), min(clock.minute(x.end), b), x)
             for leader in request.everyone for x in busy.get(leader, []) if clock.minute(x.start) < b and clock.minute(x.end) > a
-        )
+        ), key=lambda t: (t[0], t[1], t[2].leader, t[2].text))
         if fixed is not None:
             if not a <= fixed < b:
                 continue

@@ -34,7 +34,7 @@ DTIME_PER_SECOND = 0.25
 LEVEL_WEIGHTS = {"schedule_requests": 3, "fewer_sittings": 3}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
 SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
-WALL_CAP_FACTOR, WALL_CAP_EXTRA = 4.0, 10.0  # the safety cap: 4x a stage's budget + 10 s
+WALL_CAP_FACTOR, WALL_CAP_EXTRA = 20.0, 60.0  # the safety cap: 20x the expected wall time + 60 s
 
 
 @dataclass(frozen=True, slots=True)
