@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 # about four seconds of wall time. The rate is a constant, so the plan never depends on the clock.
 DTIME_PER_SECOND = 0.25
 # Shares of the deterministic budget: the first two levels decide the most, so they get more.
-LEVEL_WEIGHTS = {"schedule_requests": 3, "fewer_sittings": 3}
+LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 3}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
 SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
 WALL_CAP_FACTOR, WALL_CAP_EXTRA = 20.0, 60.0  # the safety cap: 20x the expected wall time + 60 s
@@ -139,7 +139,7 @@ class StagedSearch:
             if not terms:
                 continue
             expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
-            floor = sum(min(c * v.proto.domain[0], c * v.proto.domain[-1]) for c, v in terms)
+            floor = sum(min(c * lo, c * hi) for c, v in terms for lo, hi in [_bounds(v)])
             if self.solution is not None and self._value(terms) == floor:  # nothing to gain: proven as it is
                 self.levels.append(LevelResult(name=name, value=floor, bound=floor, proven=True))
                 self.terms[name] = terms
@@ -153,7 +153,9 @@ class StagedSearch:
             self.dtime += solver.response_proto.deterministic_time
             found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             current = self._value(terms)
-            if found and (self.solution is None or solver.objective_value <= current):
+            # Only a strict improvement replaces the hint: at equal value the solution in hand
+            # stays, so a re-plan keeps what it can of the published plan.
+            if found and (self.solution is None or solver.objective_value < current):
                 self.solution = list(solver.response_proto.solution)
                 current = self._value(terms)
             if self.solution is None:
@@ -215,6 +217,12 @@ class StagedSearch:
                 self.solution = list(solver.response_proto.solution)
                 self.warm_name = name
                 return
+
+
+def _bounds(var) -> tuple[int, int]:
+    """A variable's lowest and highest value (its proto's repeated field has no [-1] that works)."""
+    domain = list(var.proto.domain)
+    return domain[0], domain[len(domain) - 1]
 
 
 def _choices(ctx: ModelContext, plan: Plan) -> dict[int, int] | None:
