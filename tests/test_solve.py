@@ -125,8 +125,8 @@ def test_avoid_shortening_keeps_the_asked_length_when_there_is_room():
 
 def test_fewer_person_minutes_cuts_the_smaller_audience_last():
     busy = commitment("L1", at(0, "14:30"), at(0, "17:30"))
-    a = make_request("A", minutes=120, min_minutes=60, attendees=30, mergeable=False)
-    b = make_request("B", minutes=120, min_minutes=60, attendees=5, mergeable=False)
+    a = make_request("A", kind="座谈会", minutes=120, min_minutes=60, attendees=30, mergeable=False)
+    b = make_request("B", kind="座谈会", minutes=120, min_minutes=60, attendees=5, mergeable=False)
     plan = plan_of(make_problem([a, b], commitments=[busy], days=1, office_hours=_hours("09:00-12:00")))
     minutes = {i.request_id: i.minutes for s in plan.sittings for i in s.items}
     assert minutes == {"A": 60, "B": 120}
