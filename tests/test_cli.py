@@ -38,9 +38,9 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_
     result = CliRunner().invoke(cli, ["plan", str(example_copy), "-o", str(out)])
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert lines[0].startswith('会议申请.csv, sheet "会议申请", row 2, column "拟用时长": "九十" is not a duration')
-    assert lines[1] == '会议申请.csv, sheet "会议申请", row 3, column "主持领导": "王志钢" is not a leader in the sheet "领导"; did you mean 王志刚?'
-    assert lines[2] == "Error: 2 problems in week; nothing was scheduled."
+    assert lines[0] == "会议申请.csv，工作表「会议申请」，第2行，「拟用时长」列：「九十」不是时长，应如 90、90分钟、1.5小时、1小时30分"
+    assert lines[1] == "会议申请.csv，工作表「会议申请」，第3行，「主持领导」列：「王志钢」不是「领导」表中的领导，是否为「王志刚」？"
+    assert lines[2] == "Error: week 中有 2 处问题；未作任何安排，也未写出任何文件。"
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -49,13 +49,13 @@ def test_calendar_gap_exits_2_with_advice(example_copy):
     (example_copy / "week.toml").write_text("week = 2031-01-06\n", encoding="utf-8")
     result = invoke("check", str(example_copy))
     assert result.exit_code == 2
-    assert "has no data for 2031" in result.stderr and "[calendar]" in result.stderr
+    assert "没有 2031 年" in result.stderr and "[calendar]" in result.stderr
 
 
 def test_missing_folder_exits_2(tmp_path):
     result = invoke("check", str(tmp_path / "nope"))
     assert result.exit_code == 2
-    assert "is not a folder" in result.stderr
+    assert "不是文件夹" in result.stderr
 
 
 def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
