@@ -752,7 +752,8 @@ def load_week(folder: Path, *, today: date) -> Problem:
     requests = _requests(tables["requests"], out, settings, names, week) if "requests" in tables else []
     receptions = _receptions(tables.get("receptions"), out, settings, names, leaders, rooms, week)
     commitments = _commitments(tables.get("commitments"), out, settings, names, week)
-    commitments += _busy(folder, leaders, settings, week, out)
+    if "leaders" in tables:  # busy/*.ics are named after leaders
+        commitments += _busy(folder, leaders, settings, week, out)
     _busy_bounds(commitments, leaders, out)
     if out.problems:
         raise InputErrors(out.problems, where)

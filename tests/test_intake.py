@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 from datetime import date
 
 import pytest
 from openpyxl import Workbook
 
 from scheduler.errors import CalendarDataMissing, ConfigError, InputErrors
+from scheduler import intake
 from scheduler.intake import load_week
 from tests.conftest import NOW
 
@@ -269,3 +271,203 @@ def test_missing_week_toml_means_defaults_and_the_coming_week(example_copy):
     problem = load_week(example_copy, today=date(2026, 12, 3))
     assert problem.week == date(2026, 12, 7)
     assert problem.settings.grain_minutes == 15
+
+
+# --- files: only bounded regular files inside the folder are read --------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n  \r\n"])
+@pytest.mark.parametrize("name", [REQ, "公务接待.csv"])
+def test_empty_or_bom_only_csv(example_copy, name, content):
+    (example_copy / name).write_bytes(content)
+    assert only(example_copy) == f"{name}：是空文件，连标题行也没有；不用此表就删去该文件，用则至少保留标题行"
+
+
+def test_a_folder_where_a_file_is_expected(example_copy):
+    (example_copy / "公务接待.csv").unlink()
+    (example_copy / "公务接待.csv").mkdir()
+    assert only(example_copy) == "公务接待.csv：是文件夹，不是文件"
+
+
+def test_a_fifo_is_never_opened(example_copy):
+    (example_copy / REQ).unlink()
+    os.mkfifo(example_copy / REQ)
+    assert only(example_copy) == f"{REQ}：不是普通文件（可能是管道或设备），不予读取"
+
+
+def test_links_out_of_the_folder_are_refused_links_inside_are_read(example_copy, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    (example_copy / "公务接待.csv").rename(outside)
+    (example_copy / "公务接待.csv").symlink_to(outside)
+    assert only(example_copy) == "公务接待.csv：是指向文件夹外的链接；只读取本文件夹内的普通文件"
+    (example_copy / "公务接待.csv").unlink()
+    outside.rename(example_copy / "receptions-data.csv")
+    (example_copy / "公务接待.csv").symlink_to(example_copy / "receptions-data.csv")
+    assert len(load_week(example_copy, today=NOW.date()).receptions) == 4
+
+
+def test_busy_calendar_linked_to_a_device(example_copy):
+    (example_copy / "busy" / "刘卫东.ics").unlink()
+    (example_copy / "busy" / "刘卫东.ics").symlink_to("/dev/zero")
+    assert only(example_copy) == "busy/刘卫东.ics：是指向文件夹外的链接；只读取本文件夹内的普通文件"
+
+
+def test_unreadable_file(example_copy, monkeypatch):
+    def refuse(path, *args, **kw):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(intake, "open", refuse, raising=False)  # chmod 0 does not stop root
+    assert only(example_copy) == "week.toml：无法读取（没有读取权限）"
+
+
+def test_files_over_the_size_limit(example_copy):
+    with open(example_copy / REQ, "ab") as f:
+        f.truncate(intake.MAX_CSV_BYTES + 1)
+    assert only(example_copy) == f"{REQ}：有 5.0 MB，超过上限 5.0 MB"
+
+
+def test_workbook_and_csv_both_present(example_copy):
+    wb = as_workbook(example_copy)
+    wb.save(example_copy / "week.xlsx")
+    save(example_copy, "领导.csv", [["编号"]])
+    assert only(example_copy) == "week：同时有工作簿 week.xlsx 和 CSV 文件（领导.csv）；只保留一种：删去 CSV，或把工作簿移出文件夹"
+
+
+def test_chinese_and_english_csv_of_one_sheet(example_copy):
+    save(example_copy, "rooms.csv", rows(example_copy, "会议室.csv"))
+    assert only(example_copy) == "week：同时有 会议室.csv 和 rooms.csv，是同一张表；删去其中一个"
+
+
+# --- headers and sheets compared after trimming ---------------------------------------------------
+
+
+def test_header_with_a_trailing_space_is_read(example_copy, example_problem):
+    table = rows(example_copy, REQ)
+    table[0] = [f"{h} " if h == "参会人数" else h for h in table[0]]
+    save(example_copy, REQ, table)
+    assert load_week(example_copy, today=NOW.date()).requests == example_problem.requests
+
+
+def test_duplicate_header(example_copy):
+    table = rows(example_copy, REQ)
+    table[0] = table[0] + ["参会人数 "]
+    save(example_copy, REQ, [table[0]] + [r + ["1"] for r in table[1:]])
+    assert only(example_copy) == f"{REQ}，工作表「会议申请」，第1行：「参会人数」与第J列「参会人数」是同一列（比较时忽略首尾空格）；删去重复的一列"
+
+
+def test_hidden_stale_sheet_with_a_trailing_space_is_a_duplicate(example_copy):
+    wb = as_workbook(example_copy)
+    stale = wb.create_sheet("会议申请 ")
+    stale.append(["编号"])
+    stale.sheet_state = "hidden"
+    wb.save(example_copy / "week.xlsx")
+    assert only(example_copy) == "week.xlsx：工作表「会议申请 」与「会议申请」是同一张表（比较时忽略首尾空格，隐藏的表也算）；删去多余的一张"
+
+
+def test_chart_sheet_in_the_workbook(example_copy):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = as_workbook(example_copy)
+    chart = BarChart()
+    chart.add_data(Reference(wb["会议室"], min_col=3, min_row=1, max_row=4))
+    wb.create_chartsheet("图表").add_chart(chart)  # a chart sheet of another name is ignored
+    wb.save(example_copy / "week.xlsx")
+    assert len(load_week(example_copy, today=NOW.date()).rooms) == 6
+    del wb["已有日程"]
+    wb.create_chartsheet("已有日程").add_chart(BarChart())
+    wb.save(example_copy / "week.xlsx")
+    assert only(example_copy) == "week.xlsx，工作表「已有日程」：是图表，不是数据表；请放入数据表（可用 scheduler template 生成的模板）"
+
+
+def test_example_sheet_of_the_template_is_never_read(example_copy, example_problem):
+    wb = as_workbook(example_copy)
+    examples = wb.create_sheet("填写示例")
+    examples.append(["编号", "会议名称"])
+    examples.append(["H01", "示例"])
+    wb.save(example_copy / "week.xlsx")
+    assert load_week(example_copy, today=NOW.date()).requests == example_problem.requests
+
+
+# --- duplicates and contradictions in the rows -------------------------------------------------------
+
+
+def test_duplicate_leader_name(example_copy):
+    row = edit(example_copy, "领导.csv", "L05", "姓名", "王志刚")
+    first = next(n + 1 for n, r in enumerate(rows(example_copy, "领导.csv")) if r[1] == "王志刚")
+    assert problems(example_copy)[0] == f"领导.csv，工作表「领导」，第{row}行，「姓名」列：「王志刚」与第{first}行重复；姓名（同名的领导请在姓名后加以区分）须唯一"
+
+
+def test_duplicate_room_name(example_copy):
+    row = edit(example_copy, "会议室.csv", "R02", "名称", "市政府第一会议室")
+    assert only(example_copy) == f"会议室.csv，工作表「会议室」，第{row}行，「名称」列：「市政府第一会议室」与第2行重复；名称须唯一"
+
+
+def test_two_receptions_with_one_id(example_copy):
+    row = edit(example_copy, "公务接待.csv", "J02", "编号", "J01")
+    assert only(example_copy) == f"公务接待.csv，工作表「公务接待」，第{row}行，「编号」列：「J01」与第2行重复；编号须唯一"
+
+
+def test_reception_outside_the_week(example_copy):
+    row = edit(example_copy, "公务接待.csv", "J01", "日期", "2026-12-15")
+    assert only(example_copy) == f"公务接待.csv，工作表「公务接待」，第{row}行，「日期」列：「2026-12-15」不在计划周（2026-12-07至2026-12-13）内；别的周的接待请放到那一周的文件夹"
+
+
+def test_commitment_outside_the_week(example_copy):
+    table = rows(example_copy, "已有日程.csv")
+    table.append(["王志刚", "2026-11-30 09:00", "2026-11-30 11:00", "上周的会", "否"])
+    save(example_copy, "已有日程.csv", table)
+    assert only(example_copy) == f"已有日程.csv，工作表「已有日程」，第{len(table)}行，「开始」列：「2026-11-30 09:00」整段不在计划周（2026-12-07至2026-12-13）内；别的周的日程请放到那一周的文件夹"
+
+
+def test_overlapping_receptions_of_one_leader(example_copy):
+    table = rows(example_copy, "公务接待.csv")
+    j01 = table[1]
+    table.append(["J09", "另一接待", "某单位", "", j01[4], "15:00", "16:00", "王志刚", "市政府第二会议室", "5"])
+    save(example_copy, "公务接待.csv", table)
+    assert only(example_copy) == f"公务接待.csv，工作表「公务接待」，第{len(table)}行，「开始时间」列：「15:00」与第2行的接待「{j01[1]}」时间重叠，王志刚不能同时陪同两场"
+
+
+def test_receptions_above_a_leaders_daily_cap(example_copy):
+    edit(example_copy, "领导.csv", "L05", "每日会议上限", "1")
+    name = next(r[1] for r in rows(example_copy, "领导.csv") if r[0] == "L05")
+    table = rows(example_copy, "公务接待.csv")
+    table.append(["J08", "早间接待", "某单位", "", "2026-12-08", "08:30", "09:30", name, "", "5"])
+    table.append(["J09", "午间接待", "某单位", "", "2026-12-08", "10:00", "11:00", name, "", "5"])
+    save(example_copy, "公务接待.csv", table)
+    assert only(example_copy) == f"公务接待.csv，工作表「公务接待」，第{len(table)}行，「陪同领导」列：「{name}」在12月08日已有 2 场接待，超过其每日会议上限 1（「领导」表）"
+
+
+# --- bounded work ----------------------------------------------------------------------------------
+
+
+def test_too_many_rows(example_copy, monkeypatch):
+    monkeypatch.setitem(intake.MAX_ROWS, "requests", 10)
+    assert only(example_copy) == f"{REQ}，工作表「会议申请」，第12行：超过每表 10 行数据的上限；请删去多余的行或分批处理"
+
+
+def test_busy_minutely_recurrence_without_end_is_refused(example_copy):
+    (example_copy / "busy" / "刘卫东.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261201T000000Z\r\n"
+        "DTSTART:20200101T000000Z\r\nDTEND:20200101T000100Z\r\nRRULE:FREQ=MINUTELY\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    assert only(example_copy) == "busy/刘卫东.ics：含按分钟重复的日程（FREQ=MINUTELY）；只接受按小时、天、周、月、年重复的日程"
+
+
+def test_busy_hourly_recurrence_from_long_ago_is_refused(example_copy):
+    (example_copy / "busy" / "刘卫东.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20261201T000000Z\r\n"
+        "DTSTART:19000101T000000Z\r\nDTEND:19000101T000100Z\r\nRRULE:FREQ=HOURLY\r\nSUMMARY:整点\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    assert only(example_copy).startswith("busy/刘卫东.ics：日程「整点」的重复规则过密或起点过早，展开需超过 50000 步")
+
+
+def test_busy_calendar_with_20000_events_is_refused_before_parsing(example_copy):
+    event = "BEGIN:VEVENT\r\nUID:{n}\r\nDTSTART:20261208T010000Z\r\nDTEND:20261208T020000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
+    body = "".join(event.format(n=n) for n in range(20000))
+    (example_copy / "busy" / "刘卫东.ics").write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n", encoding="utf-8")
+    assert only(example_copy) == "busy/刘卫东.ics：有 20000 个日程，超过每个文件 5000 个的上限；请只导出近期的日程"
+
+
+def test_busy_events_per_leader_are_bounded(example_copy):
+    event = "BEGIN:VEVENT\r\nUID:{n}\r\nDTSTART:20261208T{h:02d}{m:02d}00\r\nDTEND:20261208T{h:02d}{m:02d}30\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
+    body = "".join(event.format(n=n, h=n // 60 % 24, m=n % 60) for n in range(300))
+    (example_copy / "busy" / "刘卫东.ics").write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n{body}END:VCALENDAR\r\n", encoding="utf-8")
+    assert only(example_copy) == "busy/刘卫东.ics：在计划周内有 300 个日程，超过每位领导 200 个的上限"
