@@ -17,7 +17,6 @@ import io
 import os
 import re
 import stat
-import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
@@ -208,6 +207,8 @@ def _cell_text(value: object) -> str:
     """An openpyxl cell value as the text staff see."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
@@ -221,16 +222,18 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+
+
 def _cell_problem(text: str, multiline: bool) -> str | None:
     """What is wrong with a cell's raw text before it is parsed, if anything."""
     if len(text) > MAX_CELL_CHARS:
         return f"有 {len(text)} 个字符，超过单元格上限 {MAX_CELL_CHARS} 个字符"
-    for ch in text:
-        if ch in "\n\r\u2028\u2029":
-            if not multiline:
-                return "含有换行；此列只能写一行（多个值用 、 分隔）"
-        elif ch != "\t" and unicodedata.category(ch) in ("Cc", "Cs", "Cn") and not ("\ue000" <= ch <= "\uf8ff"):
-            return f"含有不可见的控制字符（U+{ord(ch):04X}）；请删除后再保存"
+    if bad := _CONTROL.search(text):
+        return f"含有不可见的控制字符（U+{ord(bad.group()):04X}）；请删除后再保存"
+    if not multiline and _LINE_BREAK.search(text):
+        return "含有换行；此列只能写一行（多个值用 、 分隔）"
     return None
 
 

@@ -471,3 +471,32 @@ def test_busy_events_per_leader_are_bounded(example_copy):
     body = "".join(event.format(n=n, h=n // 60 % 24, m=n % 60) for n in range(300))
     (example_copy / "busy" / "刘卫东.ics").write_text(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n{body}END:VCALENDAR\r\n", encoding="utf-8")
     assert only(example_copy) == "busy/刘卫东.ics：在计划周内有 300 个日程，超过每位领导 200 个的上限"
+
+
+def test_set_overrides_are_checked_like_week_toml():
+    from scheduler.config import Settings, apply_overrides
+    from scheduler.errors import SettingsErrors
+
+    with pytest.raises(SettingsErrors) as info:
+        apply_overrides(Settings(), {"office_hours": 5})
+    assert info.value.lines() == ["--set，设置项 office_hours：「5」应为一个表（如 [office_hours]），而不是数字"]
+    assert apply_overrides(Settings(), {"office_hours": {"afternoon": "15:00-18:00"}}).office_hours.morning == Settings().office_hours.morning
+
+
+def test_kind_suggestions_never_cross_bodies():
+    from scheduler.config import DEFAULT_KINDS, suggest_kinds
+
+    assert suggest_kinds("常委会", ["常务会", "专题会"]) == []
+    assert suggest_kinds("常务会议", DEFAULT_KINDS) == ["常务会"]
+    assert suggest_kinds("常委会会议", DEFAULT_KINDS) == ["常委会"]
+    assert "常务会" not in suggest_kinds("市委常委会议", DEFAULT_KINDS)
+    assert {"常委会", "书记专题会议", "市委全会", "深改委会议", "领导小组会议", "常务会", "专题会", "电视电话会议"} <= set(DEFAULT_KINDS)
+
+
+def test_extra_requests_file_that_is_not_a_sheet(example_copy, example_problem, tmp_path):
+    from scheduler.intake import load_extra_requests
+
+    (tmp_path / "x.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(InputErrors) as info:
+        load_extra_requests(tmp_path / "x.xlsx", example_problem)
+    assert info.value.lines() == ["x.xlsx：无法作为 Excel 工作簿（.xlsx）读取：文件已损坏或不是 .xlsx；请在 Excel 中另存为 .xlsx"]
