@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from . import __version__
+from . import __version__, control
 from .errors import InputErrors, SchedulerError
 from .ics import feeds
 from .intake import load_week
@@ -107,18 +107,23 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
-    findings = precheck(problem) + _repeated(problem, ledger_path)
+    year = control.review(problem, ledger_path)
+    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
             "leaders": len(problem.leaders), "rooms": len(problem.rooms), "commitments": len(problem.commitments),
             "findings": [{"rule": f.rule, "request": f.request_id, "message": f.message} for f in findings],
+            "annual_plan": {m.request_id: {"status": m.status, "item": m.item.id if m.item else None} for m in year.matches.values()},
+            "year_lines": list(year.lines),
         }, ensure_ascii=False, indent=2))
         return
     click.echo(
         f"{folder}: week of {problem.week}, {len(problem.requests)} requests, {len(problem.receptions)} receptions, "
         f"{len(problem.leaders)} leaders, {len(problem.rooms)} rooms, {len(problem.commitments)} commitments, {len(problem.days)} working days"
     )
+    for line in year.lines:
+        click.echo(line)
     click.echo(f"{len(findings)} findings" + (":" if findings else ""))
     for f in findings:
         click.echo(f"  [{f.rule}] {f.message}")
@@ -142,7 +147,9 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     progress = _progress_printer(quiet)
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
-    result = solve(problem, _options(ctx, problem, time_limit), on_progress=progress)
+    year = control.review(problem, ledger_path)
+    solvable = control.without_excluded(problem, year)
+    result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     if as_json:
         f = figures(problem, result)
@@ -157,6 +164,10 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     click.echo(summary_text(problem, result), nl=False)
     for finding in _repeated(problem, ledger_path):
         click.echo(f"  repeated (同一事项反复开会): {finding.message}")
+    for line in year.lines:
+        click.echo(line)
+    for finding in year.findings:
+        click.echo(f"  [{finding.rule}] {finding.message}")
     click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
 
 
@@ -244,7 +255,7 @@ def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published
         files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
         number = ledger.record(
             week=problem.week, published_at=now, input=str(folder), plan_json=files["plan.json"].decode("utf-8"),
-            feeds=files, events=prepared.events, requests=prepared.requests, sittings=prepared.sittings, checkpoint=_checkpoint,
+            feeds=files, events=prepared.events, requests=control.mark_rows(prepared.requests, control.review(problem, ledger_path)), sittings=prepared.sittings, checkpoint=_checkpoint,
         )
         _checkpoint("after-commit")
         write_version(published, problem.week, number, files, checkpoint=_checkpoint)
@@ -381,6 +392,41 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
     if charts_dir is not None:
         click.echo(f"wrote charts to {charts_dir}/")
+
+
+@cli.group(cls=SchedulerGroup, name="plan-year")
+def plan_year() -> None:
+    """年度会议计划: import a year's plan of meetings into the ledger, or write a blank one."""
+
+
+@plan_year.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year the plan is for, e.g. 2027.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--now", "now_text", help="The import time recorded (ISO); default: now.")
+def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
+    """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
+    of the same year replaces it. Every bad cell is listed and nothing is recorded."""
+    if not file.exists():
+        raise InputProblemsError(f"{file}: no such file; run 'scheduler plan-year template' for a blank one")
+    number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
+    units = len({i.unit for i in items})
+    click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
+
+
+@plan_year.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
+@click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
+def plan_year_template(file: Path, now_text: str | None) -> None:
+    """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
+    from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
+
+    if file.exists():
+        raise InputProblemsError(f"{file} already exists; choose another name")
+    from .template import sheet_workbook
+
+    write_files(file.parent, {file.name: sheet_workbook(ANNUAL_SHEET, ANNUAL_EXAMPLE, now=_now(now_text))})
+    click.echo(f"wrote {file}")
 
 
 @cli.command()

@@ -46,6 +46,7 @@ MAX_CSV_BYTES = 5 * MB
 MAX_ICS_BYTES = 2 * MB
 MAX_BUSY_FILES = 200
 MAX_ROWS = {"requests": 500, "receptions": 500, "leaders": 300, "rooms": 300, "commitments": 2000}
+MAX_OTHER_ROWS = 2000  # sheets read from files of their own (年度会议计划)
 MAX_SCANNED_ROWS = 20_000  # rows looked at in one sheet, empty ones included
 MAX_COLUMNS = 100  # columns read from a sheet; later columns are ignored
 MAX_CELL_CHARS = 2000
@@ -259,7 +260,7 @@ def _table(spec: SheetSpec, rows, source: str, sheet: str | None, out: Collector
     for col in spec.columns:
         if col.required and col.field not in positions:
             out.add(table, 1, None, None, f"缺少「{col.zh}」列（或英文「{col.en}」）；此列必填")
-    limit = MAX_ROWS[spec.key]
+    limit = MAX_ROWS.get(spec.key, MAX_OTHER_ROWS)
     for number, cells in enumerate(rows, start=2):
         if number > MAX_SCANNED_ROWS:
             out.add(table, None, None, None, f"超过 {MAX_SCANNED_ROWS} 行（含空行）；删去多余的行后再试")
@@ -323,7 +324,7 @@ def _csv_table(spec: SheetSpec, raw: bytes, name: str, out: Collector) -> Table 
         return None
 
 
-def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str, ...] | None = None) -> dict[str, Table]:
+def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str, ...] | None = None, specs: tuple[SheetSpec, ...] = SHEETS) -> dict[str, Table]:
     """The known sheets of a workbook (`only`: just these, none of them required)."""
     name = path.name
     tables: dict[str, Table] = {}
@@ -341,7 +342,9 @@ def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str,
         found: dict[str, str] = {}
         for sheet_name in wb.sheetnames:
             key = clean(sheet_name).lower()
-            spec = next((s for s in SHEETS if key in (s.zh, s.key)), None)
+            spec = next((s for s in specs if key in (s.zh, s.key)), None)
+            if spec is None and len(specs) == 1 and len(wb.sheetnames) == 1:
+                spec = specs[0]  # a file of one sheet: its only sheet, whatever its name
             if spec is None or only is not None and spec.key not in only:
                 continue
             if spec.key in found:
@@ -356,7 +359,7 @@ def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str,
             table = _table(spec, rows, name, sheet_name, out)
             if table is not None:
                 tables[spec.key] = table
-        for spec in SHEETS:
+        for spec in specs:
             if spec.required and spec.key not in found and only is None:
                 out.add(None, None, None, None, f"没有「{spec.zh}」工作表（或英文「{spec.key}」）；此表必填", source=name)
     except Exception:  # a damaged sheet part only shows while it is read
@@ -777,6 +780,21 @@ def _busy_owner(path: Path, leaders: list[Leader]) -> str:
         "不是以领导命名的文件（文件名应为「领导」表中的姓名、编号或邮箱）"
         + (f"，是否为{'、'.join(f'「{c}.ics」' for c in close)}？" if close else "")
     )
+
+
+def read_sheet(path: Path, spec: SheetSpec, out: Collector) -> Table:
+    """One sheet from a file of its own (a workbook holding the sheet, or its only sheet, or a
+    CSV), for files other than the week's folder such as the 年度会议计划; bounded like the week's."""
+    path = Path(path)
+    raw = read_regular(path, path.parent, max(MAX_WORKBOOK_BYTES, MAX_CSV_BYTES), out, path.name)
+    table = None
+    if raw is not None and path.suffix.lower() == ".xlsx":
+        table = _workbook_tables(path, raw, out, specs=(spec,)).get(spec.key)
+    elif raw is not None:
+        table = _csv_table(spec, raw, path.name, out)
+    if table is None:
+        raise InputErrors(out.problems or [InputProblem(source=path.name, message=f"不是可读的「{spec.zh}」表（.xlsx 或 .csv）")], path.name)
+    return table
 
 
 def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:
