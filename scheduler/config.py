@@ -12,7 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import WEEKDAYS_ZH
-from .errors import InputProblem, SettingsErrors
+from .errors import ConfigError, InputProblem, SettingsErrors
+from .quota import QuotaSettings, parse_quota
 from .values import parse_hours
 
 WEEKDAY_ALIASES = {name: i for i, name in enumerate(WEEKDAYS_ZH)} | {
@@ -112,6 +113,8 @@ class Settings:
     workers: int = 2
     deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
     repeat_weeks: int = 4  # how far back the ledger is searched for repeated meetings on one matter
+    quota: QuotaSettings = field(default_factory=QuotaSettings)  # [quota]: 总量控制 (只减不增)
+    policy: str = ""  # the negative list (负面清单) file, relative to the week's folder; "" = the shipped default
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,7 +134,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic", "repeat_weeks",
+    "workers", "deterministic", "repeat_weeks", "quota", "policy",
 }
 OFFICE_HOURS_KEYS = {"morning", "afternoon", "summer"}
 SUMMER_KEYS = {"from", "to", "afternoon"}
@@ -258,6 +261,10 @@ class _Checker:
 _MISSING = object()
 
 
+def _cell_control(text: str) -> bool:
+    return any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in text)
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
@@ -336,6 +343,17 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
         kinds = _kinds(data["kinds"], check, base.kinds)
         if kinds is not None:
             out["kinds"] = kinds
+    if "quota" in data:
+        try:
+            out["quota"] = parse_quota(data["quota"], source)
+        except ConfigError as exc:  # quota.py words its own problems, after "<source>: "
+            check.fail("quota", _MISSING, str(exc).removeprefix(f"{source}: ").removeprefix("[quota] ").strip())
+    if "policy" in data:
+        value = data["policy"]
+        if not isinstance(value, str) or not value.strip() or len(value) > 255 or _cell_control(value):
+            check.fail("policy", value, "应为负面清单文件的路径（带引号），如 \"负面清单.toml\"")
+        else:
+            out["policy"] = value
     if "calendar" in data:
         cal = check.table(data["calendar"], "calendar")
         if cal is not None:

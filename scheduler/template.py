@@ -27,7 +27,7 @@ NOTE_FONT = Font(bold=True, color="C00000")
 DROPDOWN_ROWS = 500
 YES_NO = "是,否"
 CHOICES = {
-    "可否套开": YES_NO, "列入年度计划": YES_NO, "是否全市性会议": YES_NO, "紧急": YES_NO, "视频会议": YES_NO, "外出": YES_NO,
+    "可否套开": YES_NO, "列入年度计划": YES_NO, "紧急": YES_NO, "视频会议": YES_NO, "外出": YES_NO,
     "时段": "上午,下午,不限", "会议形式": "现场,视频,电视电话", "审批状态": "待审,同意,退回",
 }
 
@@ -77,14 +77,6 @@ def _data_sheet(wb: Workbook, spec: SheetSpec, kinds: list[str], first: bool):
             ws.add_data_validation(dv)
             letter = get_column_letter(col)
             dv.add(f"{letter}2:{letter}{DROPDOWN_ROWS + 1}")
-
-
-def sheet_workbook(spec: SheetSpec, example: tuple[str, ...], *, now: datetime, kinds: list[str] | None = None) -> bytes:
-    """One sheet with its headers, dropdowns and one example row (the 年度会议计划 template)."""
-    wb = Workbook()
-    _data_sheet(wb, spec, kinds or list(DEFAULT_KINDS), first=True)
-    wb.active.append(list(example))
-    return _deterministic(wb, now)
 
 
 def template_workbook(week: date, *, now: datetime, kinds: list[str] | None = None) -> bytes:
