@@ -187,3 +187,17 @@ def test_publish_rows_carry_the_annual_status_and_the_class():
     assert mark_rows([{"id": "A"}, {"id": "B"}], review) == [
         {"id": "A", "annual": "计划内", "citywide": 1}, {"id": "B", "annual": None, "citywide": None},
     ]
+
+
+def test_a_week_across_new_year_is_matched_to_each_years_plan():
+    from dataclasses import replace as copy
+
+    from scheduler.control import Records, review_records
+
+    december = make_request("A", title="全市重点项目建设推进会", kind="推进会", organiser="市发展改革委", earliest=date(2026, 12, 30), latest=date(2026, 12, 31))
+    january = make_request("B", title="全市重点项目建设推进会", kind="推进会", organiser="市发展改革委", earliest=date(2027, 1, 1), latest=date(2027, 1, 2))
+    problem = copy(make_problem([december, january]), week=date(2026, 12, 28))
+    items = (item(year=2027, quarter=1),)
+    result = review_records(problem, Records(items=items))
+    assert {k: m.status for k, m in result.matches.items()} == {"A": OUT_OF_PLAN, "B": IN_PLAN}
+    assert [(f.rule, f.request_id) for f in result.findings] == [("out_of_annual_plan", "A")]

@@ -80,8 +80,10 @@ def test_speech_max_minutes():
 
 
 def test_attendees_per_unit():
-    requests = [make_request("A", units=("市财政局", "市税务局"), attendees=30), make_request("B", units=("市财政局", "市税务局"), attendees=21)]
-    assert hit_ids(make_problem(requests), "attendees_per_unit") == ["A"]
+    units = ("市财政局", "市税务局")
+    requests = [make_request("A", kind="部署会", units=units, attendees=30), make_request("B", kind="部署会", units=units, attendees=21),
+                make_request("C", kind="常务会", units=units, attendees=30), make_request("D", kind="部署会", units=units, attendees=30, fixed_start=at(0, "09:00"))]
+    assert hit_ids(make_problem(requests), "attendees_per_unit") == ["A"]  # not 常务会, nor a meeting a higher level fixed
 
 
 def test_county_meetings_by_video():
