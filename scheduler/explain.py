@@ -86,7 +86,7 @@ def explain(problem: Problem, plan: Plan, pairs: dict[tuple[str, str], Relation]
         if moved:
             codes.append(MOVED)
             reasons.append(moved)
-        missed = _missed_merge(problem, pairs, request, sitting)
+        missed = _missed_merge(problem, pairs, request, sitting, options, time_left, solution)
         if missed:
             reasons.append(missed)
         out.append(Outcome(request_id=request.id, codes=tuple(codes) or (SCHEDULED,), sitting=sitting.id, reasons=tuple(reasons)))
@@ -107,8 +107,9 @@ def combined_reason(problem: Problem, pairs, request: MeetingRequest, sitting: S
     )
 
 
-def _missed_merge(problem: Problem, pairs, request: MeetingRequest, sitting: Sitting) -> str | None:
-    """拟与何会套开 not honoured: say why (SPEC §6: honoured whenever feasible)."""
+def _missed_merge(problem: Problem, pairs, request: MeetingRequest, sitting: Sitting, options, time_left: Budget, solution) -> str | None:
+    """拟与何会套开 not honoured: say why (SPEC §6: honoured whenever feasible), and claim only
+    what a solve proves: with the levels above `stronger_merges` held, can the two share?"""
     from .related import may_share
 
     index = problem.request_index
@@ -119,9 +120,26 @@ def _missed_merge(problem: Problem, pairs, request: MeetingRequest, sitting: Sit
         if why is None and tuple(sorted((request.id, other))) not in pairs:
             why = "议题不相关"
         if why is None:
-            why = "二者未能排入同一场会议（时间、领导或会议室冲突，或合开超过单场时长、议题数上限）"
+            why = _merge_check(request.id, other, options, time_left, solution)
         out.append(f"申请与{other}「{index[other].title}」套开未采纳：{why}。")
     return "".join(out) or None
+
+
+def _merge_check(a: str, b: str, options, time_left: Budget, solution) -> str:
+    together = [v.present for v in solution.ctx.vars if a in v.candidate.request_ids and b in v.candidate.request_ids] if solution else []
+    if not together:
+        return "二者合开超过单场时长或议题数上限，或没有共同可用的时间和会议室"
+    snapshot = solution.before.get("stronger_merges")
+    if snapshot is None:
+        return "本方案未将二者合开"
+    model = snapshot.clone()
+    model.add(sum(model.get_bool_var_from_proto_index(lit.index) for lit in together) >= 1)
+    result = time_left.solve(model, options)
+    if result is not None and result[0] == cp_model.INFEASIBLE:
+        return "合开则本周排入的申请更少或会议更多（已验证）"
+    if result is not None and result[0] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "合开可行；本方案按套开关联度、参会人次等后续目标选择了其他安排"
+    return "未能在求解预算内确认能否合开"
 
 
 def _shortening_reason(problem: Problem, request: MeetingRequest, item: Item, sitting: Sitting, options, time_left: Budget, solution) -> str:
