@@ -33,7 +33,7 @@ from .domain import (
 )
 from .errors import InputErrors, InputProblem
 from .values import (
-    clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
+    LIST_SEPARATORS, clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
 )
 from .workcal import week_days
 
@@ -525,6 +525,9 @@ def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
         r = RowReader(table, row, values, out, near)
         leader_id = r.unique("id", seen, "编号")
         name = r.unique("name", names, "姓名（同名的领导请在姓名后加以区分）")
+        if LIST_SEPARATORS.search(name):
+            r.fail("name", "含有分隔符（、 , ， ; ；）；一格只写一位领导的姓名")
+            name = ""
         leader = Leader(
             id=leader_id, name=name, title=r.text("title"), rank=r.number("rank", high=MAX_RANK, default=999),
             email=r.get("email", _email) or None, max_per_day=r.number("max_per_day", low=1, high=MAX_PER_DAY), pair=r.text("pair") or None,

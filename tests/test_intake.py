@@ -509,3 +509,8 @@ def test_bad_email_and_overlong_id(example_copy):
         f"领导.csv，工作表「领导」，第{row}行，「邮箱」列：「zhang at gov」不是有效的邮箱地址，应如 wangzhigang@example.cn",
         f"会议室.csv，工作表「会议室」，第{row2}行，「编号」列：「{'R' * 33}」有 33 个字符，超过编号上限 32 个字符；编号应简短，如 H01",
     ]
+
+
+def test_a_leader_name_holding_a_list_separator(example_copy):
+    row = edit(example_copy, "领导.csv", "L12", "姓名", "甲、乙")
+    assert problems(example_copy)[0] == f"领导.csv，工作表「领导」，第{row}行，「姓名」列：「甲、乙」含有分隔符（、 , ， ; ；）；一格只写一位领导的姓名"
