@@ -95,7 +95,7 @@ def _serve(request: Request, found, media_type: str) -> Response:
 
 
 def make_app(ledger_path: Path) -> Starlette:
-    ledger = Ledger(ledger_path, shared=True)
+    ledger = Ledger(ledger_path, shared=True, create=False)
     feeds = Feeds(ledger)
 
     async def feed(request: Request) -> Response:

@@ -148,7 +148,7 @@ def test_diff_prints_a_table(planned, tmp_path, example_problem, example_plan):
     assert same.output == "no changes\n"
 
 
-CRASH_POINTS = ["ledger-feeds-written", "before-commit", "after-commit", "half-the-files-written", "before-switch"]
+CRASH_POINTS = ["ledger-feeds-written", "half-the-files-written", "before-commit", "after-commit", "before-switch"]
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
@@ -173,7 +173,9 @@ def test_a_publication_killed_half_way_leaves_a_whole_state(planned, tmp_path, p
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         latest = ledger.latest()
         assert os.readlink(current(tmp_path)) == f"v{latest.id:04d}"
+        assert os.readlink(tmp_path / "pub" / "feeds" / "current") == f"v{latest.id:04d}"
         assert ledger.feeds(latest.id)["all.ics"] == (current(tmp_path) / "all.ics").read_bytes()
+        assert ledger.feeds(latest.id)["rolling/all.ics"] == (tmp_path / "pub" / "feeds" / "current" / "all.ics").read_bytes()
 
 
 def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
