@@ -24,6 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .ledger import Ledger
+from .publish import ROLLING
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 NOT_FOUND = PlainTextResponse("Not Found\n", status_code=404)
@@ -50,7 +51,9 @@ class Feeds:
             return None
         key = (publication, path)
         if key not in self.cache:
-            body = self.ledger.feed(publication, path)
+            body = self.ledger.feed(publication, ROLLING + path) if path.endswith(".ics") else None
+            if body is None:  # a publication recorded before rolling feeds, or the week page
+                body = self.ledger.feed(publication, path)
             if body is None:
                 self.cache[key] = None
             else:
