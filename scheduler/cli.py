@@ -370,7 +370,7 @@ def serve(host: str, port: int, ledger_path: Path) -> None:
     if not ledger_path.exists():
         raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
     click.echo(f"serving {ledger_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 @cli.group(cls=SchedulerGroup)
