@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from . import __version__
+from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .intake import SHEETS, load_week
@@ -122,18 +122,23 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
-    findings = precheck(problem) + _repeated(problem, ledger_path)
+    year = control.review(problem, ledger_path)
+    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
             "leaders": len(problem.leaders), "rooms": len(problem.rooms), "commitments": len(problem.commitments),
             "findings": [{"rule": f.rule, "request": f.request_id, "message": f.message} for f in findings],
+            "annual_plan": {m.request_id: {"status": m.status, "item": m.item.id if m.item else None} for m in year.matches.values()},
+            "year_lines": list(year.lines),
         }, ensure_ascii=False, indent=2))
         return
     click.echo(
         f"{folder}: week of {problem.week}, {len(problem.requests)} requests, {len(problem.receptions)} receptions, "
         f"{len(problem.leaders)} leaders, {len(problem.rooms)} rooms, {len(problem.commitments)} commitments, {len(problem.days)} working days"
     )
+    for line in year.lines:
+        click.echo(line)
     click.echo(f"{len(findings)} findings" + (":" if findings else ""))
     for f in findings:
         click.echo(f"  [{f.rule}] {f.message}")
@@ -162,7 +167,13 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     progress = _progress_printer(quiet)
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
-    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, options=lambda p: _options(ctx, p, time_limit), on_progress=progress)
+    year = control.review(problem, ledger_path)
+
+    def solver(p, previous):
+        solvable = control.without_excluded(p, year)
+        return control.with_excluded(p, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress, previous=previous), year)
+
+    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
     problem, result, files = run.problem, run.plan, run.files
     repeated = _repeated(problem, ledger_path)
     write_files(out_dir, files)
@@ -183,6 +194,10 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     if run.changes is not None:
         click.echo(f"以{run.reference}为基准重新编排，改动 {len(run.changes)} 项（--fresh 可从头编排）：")
         click.echo(diff_table(run.changes), nl=False)
+    for line in year.lines:
+        click.echo(line)
+    for finding in year.findings:
+        click.echo(f"  [{finding.rule}] {finding.message}")
     click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
 
 
@@ -354,6 +369,39 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
     if charts_dir is not None:
         click.echo(f"wrote charts to {charts_dir}/")
+
+
+@cli.group(cls=SchedulerGroup, name="plan-year")
+def plan_year() -> None:
+    """年度会议计划: import a year's plan of meetings into the ledger, or write a blank one."""
+
+
+@plan_year.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year the plan is for, e.g. 2027.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--now", "now_text", help="The import time recorded (ISO); default: now.")
+def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
+    """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
+    of the same year replaces it. Every bad cell is listed and nothing is recorded."""
+    if not file.exists():
+        raise InputProblemsError(f"{file}: no such file; run 'scheduler plan-year template' for a blank one")
+    number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
+    units = len({i.unit for i in items})
+    click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
+
+
+@plan_year.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
+@click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
+def plan_year_template(file: Path, now_text: str | None) -> None:
+    """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
+    from .annual import ANNUAL_SHEET
+
+    if file.exists():
+        raise InputProblemsError(f"{file} already exists; choose another name")
+    write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
+    click.echo(f"wrote {file}")
 
 
 @cli.command()

@@ -132,7 +132,7 @@ def request_rows(problem: Problem, plan: Plan) -> list[dict]:
             "late": int(late(problem, r)), "no_meeting_day": int(item is not None and item.start.date() in no_meeting),
             "minutes_requested": r.minutes, "minutes_planned": item.minutes if item else 0,
             "person_minutes_requested": r.minutes * r.attendees, "person_minutes_planned": item.minutes * item.attendees if item else 0,
-            "day": item.start.date().isoformat() if item else None,
+            "day": item.start.date().isoformat() if item else None, "attendees": r.attendees,
         })
     return rows
 
@@ -200,8 +200,10 @@ def sync(ledger: Ledger, root: Path) -> None:
 def publish_plan(
     problem: Problem, plan: Plan, *, ledger: Ledger, root: Path, now: datetime, input: str = "",
     extra_json: dict | None = None, checkpoint: Callable[[str], None] = lambda _: None,
+    mark_rows: Callable[[list[dict]], list[dict]] = lambda rows: rows,
 ) -> Published:
-    """Publish a plan (see the module's docstring for the order of effects)."""
+    """Publish a plan (see the module's docstring for the order of effects); mark_rows adds to
+    the ledger's request rows (e.g. 计划内/计划外)."""
     violations = check(problem, plan)
     if violations:
         raise PublishRefused(violations)
@@ -219,7 +221,7 @@ def publish_plan(
         ledger.insert(
             week=problem.week, published_at=now, input=input, plan_json=files["plan.json"].decode("utf-8"),
             feeds=files | {ROLLING + path: body for path, body in rolling.items()}, events=prepared.events,
-            requests=prepared.requests, sittings=prepared.sittings, number=number, checkpoint=checkpoint,
+            requests=mark_rows(prepared.requests), sittings=prepared.sittings, number=number, checkpoint=checkpoint,
         )
         write_version(root, problem.week, number, files, checkpoint=checkpoint)
         write_version(root, None, number, rolling)
@@ -246,6 +248,7 @@ def publish_folder(
     """`scheduler publish`: read plan.json (a plan or a what-if variant), re-read the week's
     current inputs with the variant's drops, additions, fixed times and settings (never its
     hypothetical absences), and publish."""
+    from . import control
     from .outputs import load_plan_document
     from .whatif import Variant, read_plan
 
@@ -253,5 +256,9 @@ def publish_folder(
     folder, problem, plan = read_plan(data, input_dir, default_input=default_input, hypothetical=False)
     variant = Variant.from_json(data.get("variant"))
     extra = {"variant": Variant(add=variant.add, drop=variant.drop, fix=variant.fix, set=variant.set).to_json()} if variant else None
+    year = control.review(problem, ledger_path)
     with Ledger(ledger_path) as ledger:
-        return publish_plan(problem, plan, ledger=ledger, root=root, now=now, input=str(folder), extra_json=extra, checkpoint=checkpoint)
+        return publish_plan(
+            problem, plan, ledger=ledger, root=root, now=now, input=str(folder), extra_json=extra, checkpoint=checkpoint,
+            mark_rows=lambda rows: control.mark_rows(rows, year),
+        )

@@ -322,22 +322,27 @@ def run_variant(
 
 
 def plan_week(
-    problem: Problem, *, folder: Path, ledger_path: Path | None, fresh: bool, now: datetime, options, on_progress=None,
+    problem: Problem, *, folder: Path, ledger_path: Path | None, fresh: bool, now: datetime, options=None, on_progress=None, solver=None,
 ) -> Replanned:
     """`scheduler plan`: a week that has a publication in the ledger is re-planned as close to
     it as possible (the published variant's drops, additions and fixed times re-applied), unless
-    `fresh`. The ledger is read before anything is solved or written."""
+    `fresh`. The ledger is read before anything is solved or written. `solver(problem,
+    previous)` plans (default: solve with `options(problem)`)."""
     from .ledger import Ledger
     from .outputs import render
     from .report import plan_from_json
     from .solve import solve
+
+    if solver is None:
+        def solver(p, previous):
+            return solve(p, options(p), on_progress=on_progress, previous=previous)
 
     reference = None
     if ledger_path is not None and ledger_path.exists() and not fresh:
         with Ledger(ledger_path, create=False) as ledger:
             reference = ledger.latest(problem.week)
     if reference is None:
-        result = solve(problem, options(problem), on_progress=on_progress)
+        result = solver(problem, None)
         return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=str(folder)), changes=None)
     data = json.loads(reference.plan_json)
     problem = apply(problem, Variant.from_json(data.get("variant")), hypothetical=False, lenient=True)
@@ -345,7 +350,7 @@ def plan_week(
         published = plan_from_json(problem, data, lenient=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"台账中第 {reference.id} 次发布的方案无法读取（{exc}）；可用 --fresh 从头编排") from None
-    result = solve(problem, options(problem), on_progress=on_progress, previous=published)
+    result = solver(problem, published)
     label = f"台账中第 {reference.id} 次发布（{reference.published_at}）"
     files = render(problem, result, now, input=str(folder), extra_json={"reference": {"publication": reference.id, "published_at": reference.published_at}})
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, Variant()))
