@@ -37,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from .ics import unit_feed
 from .ledger import Ledger
 from .publish import ROLLING
 
@@ -166,6 +167,15 @@ def _with_bar(page: bytes, ledger: Ledger, chosen) -> bytes:
     return page.replace(marker, marker + bar, 1) if marker in page else bar + page
 
 
+def _current_path(feed: str) -> str:
+    """A token issued before feed names went through safe_name (units/<单位>.ics) opens the
+    unit's feed under its slug."""
+    kind, _, name = feed.partition("/")
+    if kind == "units" and name.endswith(".ics"):
+        return unit_feed(name.removesuffix(".ics")) if not name.startswith("_") else feed
+    return feed
+
+
 def _lookup(ledger: Ledger, raw: str):
     if not TOKEN.match(raw):
         return None
@@ -229,7 +239,7 @@ def make_app(ledger_path: Path) -> Starlette:
         row = _lookup(feeds.current(), request.path_params["token"])
         if row is None or row.kind == "staff" and row.feed != "all.ics":
             return NOT_FOUND
-        found = feeds.get(row.feed)
+        found = feeds.get(_current_path(row.feed))
         if found is None:
             return NOT_FOUND
         return _serve(request, found, "text/calendar; charset=utf-8")
