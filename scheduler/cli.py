@@ -99,7 +99,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
+@now_option("The time stamped in the workbook (ISO); default: now.")
 def template(directory: Path, now_text: str | None) -> None:
     """Write a blank workbook (week.xlsx, with dropdowns) and a commented week.toml to DIRECTORY."""
     now = _now(now_text)
@@ -115,9 +115,9 @@ def template(directory: Path, now_text: str | None) -> None:
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("--now", "now_text", help="Today, for a week.toml without 'week' (ISO); default: now.")
+@now_option("Today, for a week.toml without 'week' (ISO); default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="Searched for repeated meetings on one matter.")
+@ledger_option("Searched for repeated meetings on one matter.")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
@@ -274,10 +274,10 @@ def _load_plan_document(path: Path) -> dict:
 @click.option("--fix", "fixes", multiple=True, metavar="ID=DATETIME", help="Fix a request's start, e.g. H01=2026-12-08 9:00.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change a week.toml key, e.g. no_meeting_days=[\"周四\"].")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one the plan names).")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), show_default=True, help="Folder for the variant's plan files and feeds.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1))
-@click.option("--now", "now_text", help="The time stamped in the files (ISO); default: now.")
+@now_option("The time stamped in the files (ISO); default: now.")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
     """Re-plan a variant of a week against its last published plan (or the plan folder PLAN),
@@ -334,7 +334,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--quarter", "period", flag_value="quarter", help="The quarter holding DATE.")
 @click.option("--year", "period", flag_value="year", help="The year holding DATE.")
 @click.argument("day", metavar="[DATE]", required=False)
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
 def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None) -> None:
@@ -379,8 +379,8 @@ def plan_year() -> None:
 @plan_year.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year the plan is for, e.g. 2027.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
-@click.option("--now", "now_text", help="The import time recorded (ISO); default: now.")
+@ledger_option()
+@now_option("The import time recorded (ISO); default: now.")
 def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
     """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
     of the same year replaces it. Every bad cell is listed and nothing is recorded."""
@@ -393,7 +393,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 @plan_year.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
-@click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
+@now_option("The time stamped in the workbook (ISO); default: now.")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
     from .annual import ANNUAL_SHEET
@@ -407,7 +407,7 @@ def plan_year_template(file: Path, now_text: str | None) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (only this machine unless told otherwise).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def serve(host: str, port: int, ledger_path: Path) -> None:
     """Serve the latest publication's feeds and week page over HTTP, at secret token URLs
     (see 'scheduler token'). A new publication is served at once, without a restart."""
@@ -455,7 +455,7 @@ def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", show_default=True, help="Whose feed: a leader's, a unit's, a room's, or staff (all.ics and the week page).")
 @click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, help="The address subscribers reach the server at (its scheme is kept: http or https).")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
     """Issue a token for NAME (a leader's 姓名 or 编号, a unit, a room, or a staff member) and print
     the subscription links. The token is shown once; only its hash is kept."""
@@ -475,7 +475,7 @@ def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
 
 
 @token.command("list")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def token_list(ledger_path: Path) -> None:
     """List the tokens issued (names and what they open; the secrets are not kept)."""
     with Ledger(ledger_path, create=False) as ledger:
@@ -486,7 +486,7 @@ def token_list(ledger_path: Path) -> None:
 
 @token.command("revoke")
 @click.argument("name")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def token_revoke(name: str, ledger_path: Path) -> None:
     """Revoke every active token of NAME; their links answer 404 from now on."""
     with Ledger(ledger_path, create=False) as ledger:
