@@ -223,3 +223,13 @@ def test_a_corrupted_ledger_gives_one_chinese_line(tmp_path):
     path.write_bytes(bytes(data))
     result = CliRunner().invoke(cli, ["stats", "--ledger", str(path), "2026-12-07"])
     assert result.exit_code == 2 and "台账" in result.stderr, result.output
+
+
+def test_a_hand_edited_meeting_at_sunday_night_is_refused(tmp_path):
+    problem, plan = first_week()
+    a = problem.request_index["A"]
+    sunday_night = make_sitting(a, at(6, "03:00"))
+    with pytest.raises(PublishRefused) as refused:
+        publish(problem, replace(plan, sittings=(sunday_night, plan.sittings[1])), tmp_path)
+    assert "within_office_hours" in {v.rule for v in refused.value.violations}
+    assert not (tmp_path / "pub").exists()
