@@ -24,7 +24,7 @@ from .excel import template_workbook
 from .files import write_files
 from .ledger import Ledger
 from .outputs import load_plan_document, render
-from .rules import precheck, repeated_meetings
+from .rules import precheck
 from .solve import Progress, options_for, solve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,13 +117,13 @@ def template(directory: Path, now_text: str | None) -> None:
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @now_option("Today, for a week.toml without 'week' (ISO); default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@ledger_option("Searched for repeated meetings on one matter.")
+@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
     year = control.review(problem, ledger_path)
-    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
+    findings = precheck(problem) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
@@ -150,7 +150,7 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="The solver's budget in seconds (default: week.toml's time_limit_seconds).")
 @now_option("The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of text.")
-@ledger_option("Searched for repeated meetings on one matter; a week published in it is re-planned against its publication.")
+@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it; a week published in it is re-planned against its publication.")
 @click.option("--fresh", is_flag=True, help="Plan from scratch even when the week has a publication in the ledger.")
 @click.pass_context
 def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path, fresh: bool) -> None:
@@ -170,12 +170,11 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     year = control.review(problem, ledger_path)
 
     def solver(p, previous):
-        solvable = control.without_excluded(p, year)
+        solvable = control.for_solver(p, year)
         return control.with_excluded(p, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress, previous=previous), year)
 
     run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
     problem, result, files = run.problem, run.plan, run.files
-    repeated = _repeated(problem, ledger_path)
     write_files(out_dir, files)
     if as_json:
         f = figures(problem, result)
@@ -189,14 +188,12 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
-    for finding in repeated:
-        click.echo(f"  repeated (同一事项反复开会): {finding.message}")
     if run.changes is not None:
         click.echo(f"以{run.reference}为基准重新编排，改动 {len(run.changes)} 项（--fresh 可从头编排）：")
         click.echo(diff_table(run.changes), nl=False)
     for line in year.lines:
         click.echo(line)
-    for finding in year.findings:
+    for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
         click.echo(f"  [{finding.rule}] {finding.message}")
     click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
 
@@ -222,16 +219,6 @@ def _progress_printer(quiet: bool):
             click.echo(f"  solving: objective {p.objective:.0f}, bound {p.bound:.0f}, {p.seconds:.1f} s", err=True)
 
     return progress
-
-
-def _repeated(problem, ledger_path: Path):
-    """Findings of meetings on a matter the organiser already held in the last weeks."""
-    if not ledger_path.exists():
-        return []
-    since = problem.week - timedelta(days=7 * problem.settings.repeat_weeks)
-    with Ledger(ledger_path, create=False) as ledger:
-        earlier = ledger.earlier_requests(problem.week, since)
-    return repeated_meetings(problem, earlier)
 
 
 def _checkpoint(name: str) -> None:
@@ -337,7 +324,10 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
-def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None) -> None:
+@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, show_default=True, help="The reduction target against the same period last year, in percent (e.g. 20 for 大型会议 −20 %); 0 = 只减不增.")
+@click.option("--large-attendees", type=click.IntRange(1), default=100, show_default=True, help="大型会议: meetings of at least this many attendees.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the 统计报表 workbook (减负统计) to this file.")
+def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
     """Figures from the ledger for the week, month, quarter or year holding DATE (default: today):
     sittings and requests by organiser and type, combined items, minutes, person-hours saved,
     urgent and late requests, no-meeting-day exceptions, and the change against the same period
@@ -358,15 +348,28 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     with Ledger(ledger_path, create=False) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
+        relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
     quota = figures_of.quota(now_, before)
+    if xlsx_path is not None:
+        from .burden import sheets
+        from .yearbooks import report_workbook
+
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook(sheets(relief), now=_now(None))})
     if charts_dir is not None:
         from .charts import charts
 
         write_files(charts_dir, charts(period, now_, before))
     if as_json:
-        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota}, ensure_ascii=False, indent=2))
+        from .burden import as_dict as burden_dict
+
+        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota, "burden": burden_dict(relief)}, ensure_ascii=False, indent=2))
         return
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
+    from .burden import text as burden_text
+
+    click.echo(burden_text(relief), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
     if charts_dir is not None:
         click.echo(f"wrote charts to {charts_dir}/")
 
@@ -385,7 +388,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
     """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
     of the same year replaces it. Every bad cell is listed and nothing is recorded."""
     if not file.exists():
-        raise InputProblemsError(f"{file}: no such file; run 'scheduler plan-year template' for a blank one")
+        raise InputProblemsError(f"{file}：文件不存在；可先运行 scheduler plan-year template 生成空白的年度会议计划表")
     number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
     units = len({i.unit for i in items})
     click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
@@ -396,12 +399,55 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 @now_option("The time stamped in the workbook (ISO); default: now.")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
-    from .annual import ANNUAL_SHEET
+    from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
+    from .yearbooks import blank_workbook
 
     if file.exists():
-        raise InputProblemsError(f"{file} already exists; choose another name")
-    write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
-    click.echo(f"wrote {file}")
+        raise InputProblemsError(f"{file} 已存在，不覆盖；请换一个文件名")
+    write_files(file.parent, {file.name: blank_workbook(ANNUAL_SHEET, ANNUAL_EXAMPLE, kinds=list(DEFAULT_KINDS), now=_now(now_text))})
+    click.echo(f"已写入 {file}")
+
+
+@cli.group(cls=SchedulerGroup, name="ledger")
+def ledger_group() -> None:
+    """The ledger (台账): check the units' own record of meetings held against it (双台账)."""
+
+
+@ledger_group.command("reconcile")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--from", "start_text", metavar="DATE", help="The first day checked (default: the record's first day).")
+@click.option("--to", "end_text", metavar="DATE", help="The last day checked (default: the record's last day).")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as a workbook.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--now", "now_text", help="Today (ISO), for dates written without a year; default: now.")
+def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
+    """双台账: check FILE (the units' 会议台账 of meetings actually held) against the published
+    ledger: held but never planned, planned but not held, held longer, more attendees."""
+    from . import reconcile
+    from .values import parse_date
+    from .yearbooks import report_workbook
+
+    now = _now(now_text)
+    if not file.exists():
+        raise InputProblemsError(f"{file}：文件不存在")
+    if not ledger_path.exists():
+        raise InputProblemsError(f"{ledger_path}：还没有台账；先用 scheduler publish 发布周计划")
+    days = []
+    for name, text in (("--from", start_text), ("--to", end_text)):
+        try:
+            days.append(parse_date(text, now.date()) if text else None)
+        except ValueError as exc:
+            raise click.BadParameter(f"{text!r} {exc}", param_hint=name) from None
+    result = control.reconcile_file(file, ledger_path=ledger_path, start=days[0], end=days[1], near=now.date())
+    if xlsx_path is not None:
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook([("双台账核对", reconcile.HEADERS, reconcile.table_rows(result))], now=now)})
+    if as_json:
+        click.echo(json.dumps(reconcile.as_dict(result), ensure_ascii=False, indent=2))
+        return
+    click.echo(reconcile.text(result), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
 
 
 @cli.command()
