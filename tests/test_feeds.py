@@ -194,7 +194,7 @@ def test_hostile_names_stay_inside_plan_output_and_publish_folder(tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage that is not sqlite" * 100])
-@pytest.mark.parametrize("command", [["stats"], ["token", "list"]])
+@pytest.mark.parametrize("command", [["stats"], ["token", "list"], ["serve", "--port", "1"], ["check"]])
 def test_an_empty_or_foreign_ledger_is_refused_and_left_as_it_was(tmp_path, content, command):
     path = tmp_path / "ledger.sqlite"
     path.write_bytes(content)
