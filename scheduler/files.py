@@ -131,18 +131,22 @@ def write_version(root: Path, week: date | None, number: int, files: dict[str, b
     week_dir.mkdir(parents=True, exist_ok=True)
     staging = week_dir / f".staging-{version_name(number)}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     for name in files:
-        inside(staging, name)
-    for n, (name, data) in enumerate(sorted(files.items())):
-        path = inside(staging, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_synced(path, data)
-        if n == len(files) // 2:
-            checkpoint("half-the-files-written")
-    for folder in sorted({p.parent for p in staging.rglob("*")} | {staging}, key=lambda p: -len(p.parts)):
-        _sync_dir(folder)
-    os.rename(staging, target)
+        inside(week_dir, name)
+    try:
+        staging.mkdir()
+        for n, (name, data) in enumerate(sorted(files.items())):
+            path = inside(staging, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_synced(path, data)
+            if n == len(files) // 2:
+                checkpoint("half-the-files-written")
+        for folder in sorted({p.parent for p in staging.rglob("*")} | {staging}, key=lambda p: -len(p.parts)):
+            _sync_dir(folder)
+        os.rename(staging, target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _sync_dir(week_dir)
     return target
 

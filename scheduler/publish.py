@@ -57,6 +57,10 @@ class PublishRefused(SchedulerError):
         return [f"[{v.rule}] {RULES[v.rule].title if v.rule in RULES else ''}：{v.message}" for v in self.violations]
 
 
+class PublishFailed(SchedulerError):
+    """The publication could not be written (a full or read-only disk); nothing changed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Published:
     number: int
@@ -227,6 +231,9 @@ def publish_plan(
         write_version(root, None, number, rolling)
         checkpoint("before-commit")
         ledger.commit()
+    except OSError as exc:
+        ledger.rollback()
+        raise PublishFailed(f"无法写入发布目录 {root}（{exc.strerror or exc}）；未发布，台账和正在提供的订阅均未改动") from None
     except BaseException:
         ledger.rollback()
         raise

@@ -233,3 +233,22 @@ def test_a_hand_edited_meeting_at_sunday_night_is_refused(tmp_path):
         publish(problem, replace(plan, sittings=(sunday_night, plan.sittings[1])), tmp_path)
     assert "within_office_hours" in {v.rule for v in refused.value.violations}
     assert not (tmp_path / "pub").exists()
+
+
+def test_a_publication_that_cannot_be_written_changes_nothing(tmp_path, monkeypatch):
+    from scheduler import files
+    from scheduler.publish import PublishFailed
+
+    publish(*first_week(), tmp_path)
+    served = (rolling(tmp_path) / "all.ics").read_bytes()
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "_write_synced", full_disk)
+    with pytest.raises(PublishFailed, match="未发布"):
+        publish(*second_week(), tmp_path, NOW + timedelta(days=7))
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert [p.id for p in ledger.publications()] == [1]
+    assert (rolling(tmp_path) / "all.ics").read_bytes() == served
+    assert not list((tmp_path / "pub").rglob(".staging-*"))
