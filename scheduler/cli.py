@@ -18,9 +18,8 @@ import click
 from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
-from .intake import SHEETS, load_week
+from .intake import load_week
 from .report import figures, summary_text
-from .excel import template_workbook
 from .files import write_files
 from .ledger import Ledger
 from .outputs import load_plan_document, render
@@ -99,17 +98,16 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@now_option("The time stamped in the workbook (ISO); default: now.")
-def template(directory: Path, now_text: str | None) -> None:
-    """Write a blank workbook (week.xlsx, with dropdowns) and a commented week.toml to DIRECTORY."""
-    now = _now(now_text)
+@now_option("Today (ISO): the template is for the week starting the Monday after it; default: now.")
+@click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="DAY", help="A 无会日 of that week (周一..周日 or mon..sun); repeat for more. Default: none.")
+def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
+    """Write a blank workbook (week.xlsx, with dropdowns and a 填写示例 sheet of example rows that is
+    never read) and a commented week.toml for the coming week to DIRECTORY."""
+    from .template import template_files
+
     if (directory / "week.xlsx").exists() or (directory / "week.toml").exists():
-        raise InputProblemsError(f"{directory} already holds week.xlsx or week.toml; choose an empty folder")
-    example_toml = (Path(__file__).parent / "week.toml.template").read_text(encoding="utf-8")
-    write_files(directory, {
-        "week.xlsx": template_workbook(SHEETS, list(DEFAULT_KINDS), now=now),
-        "week.toml": example_toml.encode("utf-8"),
-    })
+        raise InputProblemsError(f"{directory} 中已有 week.xlsx 或 week.toml；请选一个空文件夹")
+    write_files(directory, template_files(now=_now(now_text), no_meeting_days=no_meeting_days))
     click.echo(f"wrote {directory / 'week.xlsx'} and {directory / 'week.toml'}")
 
 

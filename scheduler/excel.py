@@ -1,4 +1,4 @@
-"""Workbooks written with openpyxl: the 一周会议安排表 (plan.xlsx) and the blank template.
+"""The plan workbook written with openpyxl: the 一周会议安排表 (plan.xlsx); the blank template is template.py.
 
 Bytes are deterministic: document properties carry the run time passed in, and the zip entries
 get that time too (openpyxl would stamp the wall clock)."""
@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from .domain import WEEKDAYS_ZH, Plan, Problem
 from .report import OUTCOME_ZH, part_of_day, sitting_title
@@ -109,38 +108,4 @@ def plan_workbook(problem: Problem, plan: Plan, *, now: datetime) -> bytes:
         (o.request_id, index[o.request_id].title, index[o.request_id].organiser, "、".join(OUTCOME_ZH[c] for c in o.codes), "\n".join(o.reasons))
         for o in changed
     ])
-    return _finish(wb, now)
-
-
-# --- the blank template -------------------------------------------------------------------------
-
-EXAMPLES = {
-    "会议申请": ("H01", "全市重点项目建设推进会", "推进会", "市发展改革委", "通报重点项目建设进度", "重点项目", "王志刚", "", "市发展改革委、市财政局", "35", "90", "60", "2026-12-07", "2026-12-11", "上午", "", "现场", "是", "", "是", "否", "", "2026-12-02 10:15", "同意", "李明 0571-8800101", ""),
-    "公务接待": ("J01", "省发展改革委调研组来我市调研", "省发展改革委", "省发改函〔2026〕318号", "2026-12-08", "14:30", "17:00", "王志刚", "市政府第一会议室", "8"),
-    "领导": ("L01", "王志刚", "常务副市长", "1", "wangzhigang@example.cn", "4", ""),
-    "会议室": ("R01", "市政府第一会议室", "80", "是", "市政府大楼"),
-    "已有日程": ("王志刚", "2026-12-09 08:30", "2026-12-09 12:00", "全省财政工作会议", "是"),
-}
-
-
-def template_workbook(sheets, kinds: list[str], *, now: datetime) -> bytes:
-    """A workbook with every sheet and column (Chinese headers), one example row each, and
-    dropdowns for the 是/否, 时段, 会议形式, 会议类型 and 审批状态 columns."""
-    wb = Workbook()
-    for n, spec in enumerate(sheets):
-        headers = [c.zh for c in spec.columns]
-        ws = _sheet(wb, spec.zh, headers, [EXAMPLES[spec.zh]], first=n == 0)
-        choices = {
-            "可否套开": "是,否", "列入年度计划": "是,否", "紧急": "是,否", "视频会议": "是,否", "外出": "是,否",
-            "时段": "上午,下午,不限", "会议形式": "现场,视频,电视电话", "审批状态": "待审,同意,退回",
-            "会议类型": ",".join(kinds),
-        }
-        for col, header in enumerate(headers, 1):
-            if header in choices:
-                dv = DataValidation(type="list", formula1=f'"{choices[header]}"', allow_blank=True)
-                dv.error = f"请从下拉列表中选择：{choices[header]}"
-                dv.errorTitle = header
-                ws.add_data_validation(dv)
-                letter = get_column_letter(col)
-                dv.add(f"{letter}2:{letter}500")
     return _finish(wb, now)
