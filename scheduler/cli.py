@@ -18,13 +18,11 @@ import click
 from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
-from .ics import feeds
 from .intake import load_week
-from .report import SCHEMA, figures, plan_from_json, plan_json, report_html, summary_text
-from .excel import plan_workbook
-from .files import current_version, point_current, write_files, write_version
+from .report import figures, summary_text
+from .files import write_files
 from .ledger import Ledger
-from .publish import prepare
+from .outputs import load_plan_document, render
 from .rules import precheck
 from .solve import Progress, options_for, solve
 
@@ -50,6 +48,10 @@ class SchedulerGroup(click.Group):
                 click.echo(line, err=True)
             raise InputProblemsError(exc.summary()) from None
         except SchedulerError as exc:
+            if hasattr(exc, "lines") and hasattr(exc, "summary"):
+                for line in exc.lines():
+                    click.echo(line, err=True)
+                raise InputProblemsError(exc.summary()) from None
             raise InputProblemsError(str(exc)) from None
 
 
@@ -72,6 +74,16 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+def ledger_option(help: str = "The SQLite ledger (台账)."):
+    """The shared --ledger option."""
+    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help=help)
+
+
+def now_option(help: str = "The time stamped in the files (ISO); default: now."):
+    """The shared --now option (the CLI is the one place that reads the clock)."""
+    return click.option("--now", "now_text", help=help)
+
+
 @click.group(cls=SchedulerGroup)
 @click.version_option(__version__, prog_name="scheduler")
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv: the solver's search log).")
@@ -86,7 +98,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@click.option("--now", "now_text", help="Today (ISO): the template is for the week starting the Monday after it; default: now.")
+@now_option("Today (ISO): the template is for the week starting the Monday after it; default: now.")
 @click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="DAY", help="A 无会日 of that week (周一..周日 or mon..sun); repeat for more. Default: none.")
 def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
     """Write a blank workbook (week.xlsx, with dropdowns and a 填写示例 sheet of example rows that is
@@ -101,9 +113,9 @@ def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, 
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("--now", "now_text", help="Today, for a week.toml without 'week' (ISO); default: now.")
+@now_option("Today, for a week.toml without 'week' (ISO); default: now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
+@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """Validate a week's folder and list what staff should know, without solving."""
     folder = _input_folder(input_dir)
@@ -117,6 +129,8 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
             "findings": [{"rule": f.rule, "request": f.request_id, "message": f.message} for f in findings],
             "annual_plan": {m.request_id: {"status": m.status, "item": m.item.id if m.item else None} for m in year.matches.values()},
             "year_lines": list(year.lines),
+            "quota": [{"unit": u.unit, "class": u.cls, "period": u.period, "start": u.start.isoformat(), "used": u.used, "cap": u.cap,
+                       "basis": u.basis, "over": u.over} for u in year.uses],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(
@@ -134,12 +148,17 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the plan files and feeds.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), help="The solver's budget in seconds (default: week.toml's time_limit_seconds).")
-@click.option("--now", "now_text", help="The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
+@now_option("The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of text.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
+@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it; a week published in it is re-planned against its publication.")
+@click.option("--fresh", is_flag=True, help="Plan from scratch even when the week has a publication in the ledger.")
 @click.pass_context
-def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
-    """Plan a week (default: the bundled example week) and write the plan files and feeds."""
+def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path, fresh: bool) -> None:
+    """Plan a week (default: the bundled example week) and write the plan files and feeds.
+    A week already published is re-planned against its publication (as few changes as
+    possible, the changes printed); --fresh plans from scratch."""
+    from .whatif import diff_table, plan_week
+
     folder = _input_folder(input_dir)
     now = _now(now_text)
     problem = load_week(folder, today=now.date())
@@ -149,9 +168,14 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     if not quiet:
         click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
     year = control.review(problem, ledger_path)
-    solvable = control.for_solver(problem, year)
-    result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
-    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
+
+    def solver(p, previous):
+        solvable = control.for_solver(p, year)
+        return control.with_excluded(p, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress, previous=previous), year)
+
+    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
+    problem, result, files = run.problem, run.plan, run.files
+    write_files(out_dir, files)
     if as_json:
         f = figures(problem, result)
         click.echo(json.dumps({
@@ -160,9 +184,13 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
             "combined_items": f.combined_items, "unscheduled": [o.request_id for o in result.outcomes if not o.scheduled],
             "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
             "person_hours_requested": f.person_hours_requested, "person_hours_planned": f.person_hours_planned,
+            "changed_from_published": None if run.changes is None else [c.request_id for c in run.changes],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
+    if run.changes is not None:
+        click.echo(f"以{run.reference}为基准重新编排，改动 {len(run.changes)} 项（--fresh 可从头编排）：")
+        click.echo(diff_table(run.changes), nl=False)
     for line in year.lines:
         click.echo(line)
     for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
@@ -172,11 +200,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
     """Render every output of a plan and write them all (or none) to out_dir."""
-    files = feeds(problem, result, now=now)
-    feed_paths = list(files)
-    files["plan.json"] = plan_json(problem, result, now=now, feed_paths=feed_paths, input=str(folder)).encode("utf-8")
-    files["plan.xlsx"] = plan_workbook(problem, result, now=now)
-    files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
+    files = render(problem, result, now, input=str(folder))
     write_files(out_dir, files)
     return files
 
@@ -204,68 +228,29 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _sync(ledger: Ledger, root: Path) -> None:
-    """Make every week's `current` show its latest recorded publication (repairs a publication
-    killed between the ledger's COMMIT and the switch of the feeds)."""
-    latest: dict[str, int] = {}
-    for publication in ledger.publications():
-        latest[publication.week] = publication.id
-    for week_text, number in latest.items():
-        week = date.fromisoformat(week_text)
-        if current_version(root, week) != number:
-            write_version(root, week, number, ledger.feeds(number))
-            point_current(root, week, number)
-
-
-def _read_plan(data: dict, input_dir: Path | None):
-    """The week's problem (from --input or the folder plan.json names) and the plan in it."""
-    folder = input_dir or Path(data.get("input") or DEFAULT_INPUT)
-    problem = load_week(folder, today=date.fromisoformat(data["week"]))
-    return folder, problem, plan_from_json(problem, data)
-
-
 @cli.command()
-@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT)
+@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one plan.json names).")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help="The SQLite ledger (台账).")
+@ledger_option()
 @click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, show_default=True, help="Where published feeds live.")
-@click.option("--now", "now_text", help="The publication time (ISO); default: now.")
+@now_option("The publication time (ISO); default: now.")
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
-    """Record an approved plan (PLAN_DIR, default calendars/out) in the ledger and publish its feeds."""
-    now = _now(now_text)
-    data = _load_plan_document(plan_dir)
-    folder, problem, plan_ = _read_plan(data, input_dir)
-    with Ledger(ledger_path) as ledger:
-        _sync(ledger, published)
-        before = ledger.latest(problem.week)
-        prepared = prepare(problem, plan_, now=now, previous=ledger.events(before.id) if before else [])
-        files = dict(prepared.feeds)
-        files["plan.json"] = plan_json(problem, plan_, now=now, feed_paths=list(prepared.feeds), input=str(folder)).encode("utf-8")
-        files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
-        number = ledger.record(
-            week=problem.week, published_at=now, input=str(folder), plan_json=files["plan.json"].decode("utf-8"),
-            feeds=files, events=prepared.events, requests=control.mark_rows(prepared.requests, control.review(problem, ledger_path)), sittings=prepared.sittings, checkpoint=_checkpoint,
-        )
-        _checkpoint("after-commit")
-        write_version(published, problem.week, number, files, checkpoint=_checkpoint)
-        _checkpoint("before-switch")
-        link = point_current(published, problem.week, number)
-    click.echo(
-        f"published the week of {problem.week} as publication {number}: {len(prepared.events)} events "
-        f"({prepared.new} new, {prepared.changed} changed, {prepared.cancelled} cancelled) in {len(prepared.feeds)} feeds -> {link}/"
+    """Record an approved plan (PLAN_DIR, default calendars/out; a what-if variant too) in the
+    ledger and publish its feeds, after checking every hard rule against the current inputs."""
+    from .publish import publish_folder
+
+    done = publish_folder(
+        plan_dir, input_dir=input_dir, default_input=_input_folder(None), ledger_path=ledger_path, root=published, now=_now(now_text), checkpoint=_checkpoint,
     )
+    click.echo(
+        f"published the week of {done.week} as publication {done.number}: {done.events} events "
+        f"({done.new} new, {done.changed} changed, {done.cancelled} cancelled) in {done.feeds} feeds -> {done.link}/"
+    )
+    click.echo(f"订阅源包含 {len(done.weeks)} 周：{'、'.join(done.weeks)} -> {published / 'feeds' / 'current'}/")
 
 
 def _load_plan_document(path: Path) -> dict:
-    """A plan.json (or a folder holding one), checked to be one of ours."""
-    path = path / "plan.json" if path.is_dir() else path
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputProblemsError(f"{path}: cannot read the plan ({exc}); run 'scheduler plan' first") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA or "week" not in data:
-        raise InputProblemsError(f"{path}: not a plan.json written by 'scheduler plan' (schema {SCHEMA})")
-    return data
+    return load_plan_document(path)
 
 
 @cli.command()
@@ -276,49 +261,39 @@ def _load_plan_document(path: Path) -> dict:
 @click.option("--fix", "fixes", multiple=True, metavar="ID=DATETIME", help="Fix a request's start, e.g. H01=2026-12-08 9:00.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change a week.toml key, e.g. no_meeting_days=[\"周四\"].")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one the plan names).")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), show_default=True, help="Folder for the variant's plan files and feeds.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1))
-@click.option("--now", "now_text", help="The time stamped in the files (ISO); default: now.")
+@now_option("The time stamped in the files (ISO); default: now.")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
     """Re-plan a variant of a week against its last published plan (or the plan folder PLAN),
     changing as little as it can, and print what moves. The published feeds are never touched."""
     from . import whatif as variants
-    from .intake import load_extra_requests
 
     now = _now(now_text)
     if plan_dir is not None:
-        data = _load_plan_document(plan_dir)
+        data = load_plan_document(plan_dir)
     else:
         if not ledger_path.exists():
             raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
-        with Ledger(ledger_path) as ledger:
+        with Ledger(ledger_path, create=False) as ledger:
             latest = ledger.latest()
         if latest is None:
             raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
         data = json.loads(latest.plan_json)
-    folder, problem, published = _read_plan(data, input_dir)
-    for leader, span in aways:
-        start, _, end = span.partition("..")
-        problem = variants.away(problem, variants.Away(leader, start, end or None))
-    for path in adds:
-        problem = variants.add(problem, load_extra_requests(path, problem))
-    for request_id in drops:
-        problem = variants.drop(problem, request_id)
-    for text in fixes:
-        request_id, _, when = text.partition("=")
-        problem = variants.fix(problem, request_id.strip(), when)
-    for text in sets:
-        key, _, value = text.partition("=")
-        problem = variants.set_key(problem, key.strip(), value.strip())
+    variant = variants.Variant(
+        away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
+    )
     if not ctx.obj["quiet"]:
-        click.echo(f"re-planning the week of {problem.week} against the published plan ...", err=True)
-    result = solve(problem, _options(ctx, problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]), previous=published)
-    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
-    changes = variants.diff(data, json.loads(files["plan.json"]), variants.conflict_reasons(problem, published))
-    click.echo(variants.diff_table(changes), nl=False)
-    click.echo(f"{len(changes)} requests changed; the variant is in {out_dir}/ (the published feeds are unchanged)")
+        click.echo(f"re-planning the week of {data['week']} against the published plan ...", err=True)
+    run = variants.run_variant(
+        data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
+        options=lambda problem: _options(ctx, problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]),
+    )
+    write_files(out_dir, run.files)
+    click.echo(variants.diff_table(run.changes), nl=False)
+    click.echo(f"{len(run.changes)} requests changed; the variant is in {out_dir}/ (the published feeds are unchanged)")
 
 
 @cli.command()
@@ -346,7 +321,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--quarter", "period", flag_value="quarter", help="The quarter holding DATE.")
 @click.option("--year", "period", flag_value="year", help="The year holding DATE.")
 @click.argument("day", metavar="[DATE]", required=False)
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
 @click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, show_default=True, help="The reduction target against the same period last year, in percent (e.g. 20 for 大型会议 −20 %); 0 = 只减不增.")
@@ -370,7 +345,7 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
         raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
     start, end = figures_of.period_of(period, when)
     start_before, end_before = figures_of.year_before(period, start)
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
         relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
@@ -407,8 +382,8 @@ def plan_year() -> None:
 @plan_year.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year the plan is for, e.g. 2027.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
-@click.option("--now", "now_text", help="The import time recorded (ISO); default: now.")
+@ledger_option()
+@now_option("The import time recorded (ISO); default: now.")
 def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
     """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
     of the same year replaces it. Every bad cell is listed and nothing is recorded."""
@@ -421,7 +396,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 @plan_year.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
-@click.option("--now", "now_text", help="The time stamped in the workbook (ISO); default: now.")
+@now_option("The time stamped in the workbook (ISO); default: now.")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
     from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
@@ -478,7 +453,7 @@ def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (only this machine unless told otherwise).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def serve(host: str, port: int, ledger_path: Path) -> None:
     """Serve the latest publication's feeds and week page over HTTP, at secret token URLs
     (see 'scheduler token'). A new publication is served at once, without a restart."""
@@ -489,7 +464,7 @@ def serve(host: str, port: int, ledger_path: Path) -> None:
     if not ledger_path.exists():
         raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
     click.echo(f"serving {ledger_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 @cli.group(cls=SchedulerGroup)
@@ -516,38 +491,40 @@ def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
             if name in (room["id"], room["name"]):
                 return room["feed"], room["name"]
         raise InputProblemsError(f"{name!r} is not a room of the published week")
-    if f"units/{name}.ics" in data.get("feeds", []):
-        return f"units/{name}.ics", name
+    for unit in data.get("units", []):
+        if name == unit["name"]:
+            return unit["feed"], unit["name"]
     raise InputProblemsError(f"{name!r} is not a unit of the published week (a unit's name as in 参会单位)")
 
 
 @token.command("issue")
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", show_default=True, help="Whose feed: a leader's, a unit's, a room's, or staff (all.ics and the week page).")
-@click.option("--base-url", default="https://127.0.0.1:8080", show_default=True, help="The address subscribers reach the server at.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, help="The address subscribers reach the server at (its scheme is kept: http or https).")
+@ledger_option()
 def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
     """Issue a token for NAME (a leader's 姓名 or 编号, a unit, a room, or a staff member) and print
     the subscription links. The token is shown once; only its hash is kept."""
     from .server import new_token, token_hash
 
     secret = new_token()
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         feed, stored = _feed_for(ledger, name, kind)
         ledger.add_token(name=stored, kind=kind, feed=feed, token_hash=token_hash(secret), now=_now(None))
-    host = base_url.split("://", 1)[-1].rstrip("/")
+    scheme, _, host = base_url.rpartition("://")
+    scheme, host = (scheme or "http").lower(), host.rstrip("/")
     click.echo(f"{kind} {stored}: {feed}")
-    click.echo(f"  https://{host}/feeds/{secret}.ics")
+    click.echo(f"  {scheme}://{host}/feeds/{secret}.ics")
     click.echo(f"  webcal://{host}/feeds/{secret}.ics")
     if kind == "staff":
-        click.echo(f"  week page: https://{host}/week/{secret}")
+        click.echo(f"  week page: {scheme}://{host}/week/{secret}")
 
 
 @token.command("list")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def token_list(ledger_path: Path) -> None:
     """List the tokens issued (names and what they open; the secrets are not kept)."""
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         for t in ledger.tokens():
             state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
             click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\tissued {t.created_at}\t{state}")
@@ -555,10 +532,10 @@ def token_list(ledger_path: Path) -> None:
 
 @token.command("revoke")
 @click.argument("name")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
+@ledger_option()
 def token_revoke(name: str, ledger_path: Path) -> None:
     """Revoke every active token of NAME; their links answer 404 from now on."""
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         n = ledger.revoke(name, _now(None))
     if n == 0:
         raise InputProblemsError(f"no active token for {name!r}")

@@ -45,8 +45,9 @@ cell_edit = st.tuples(st.just("cell"), st.sampled_from(SHEET_FILES), st.integers
 header_edit = st.tuples(st.just("header"), st.sampled_from(SHEET_FILES), st.integers(0, 30), st.sampled_from(HEADER_OPS))
 row_edit = st.tuples(st.just("row"), st.sampled_from(SHEET_FILES), st.integers(1, 60), st.sampled_from(("delete", "duplicate")))
 toml_edit = st.tuples(st.just("toml"), st.sampled_from(TOML_EDITS), st.booleans())
+workbook_edit = st.tuples(st.just("workbook"), st.sampled_from(("plain", "stale_sheet", "chart_sheet", "typed_cells", "english_names")))
 file_edit = st.tuples(st.just("file"), st.sampled_from(SHEET_FILES + ("week.toml",)), st.sampled_from(FILE_OPS))
-edits = st.lists(st.one_of(cell_edit, cell_edit, cell_edit, header_edit, row_edit, toml_edit, file_edit), min_size=1, max_size=4)
+edits = st.lists(st.one_of(cell_edit, cell_edit, cell_edit, header_edit, row_edit, toml_edit, file_edit, workbook_edit), min_size=1, max_size=4)
 
 FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 
@@ -73,6 +74,9 @@ def apply(folder: Path, edit: tuple) -> None:
         if path.is_dir():
             return
         path.write_text(before + "\n" + text if append else text, encoding="utf-8")
+        return
+    if kind == "workbook":
+        to_workbook(folder, edit[1])
         return
     _, name, *rest = edit
     path = folder / name
@@ -129,6 +133,41 @@ def apply(folder: Path, edit: tuple) -> None:
         if 0 < row < len(table):
             table = table[:row] + table[row + 1:] if op == "delete" else table[: row + 1] + [table[row]] + table[row + 1:]
     _write(path, table)
+
+
+def to_workbook(folder: Path, variant: str) -> None:
+    """The folder's sheet CSVs (those still readable) as one week.xlsx, in a variant."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.chart import BarChart
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    english = {"会议申请": "requests", "公务接待": "receptions", "领导": "leaders", "会议室": "rooms", "已有日程": "commitments"}
+    for name in SHEET_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            table = _read(path)
+        except (UnicodeDecodeError, csv.Error):
+            continue
+        path.unlink()
+        title = name.removesuffix(".csv")
+        ws = wb.create_sheet(english[title] if variant == "english_names" else title)
+        for row in table:
+            if variant == "typed_cells":  # numbers and dates as Excel types, as staff's files have them
+                row = [int(c) if c.isdigit() and len(c) < 9 else datetime.fromisoformat(c) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", c) else c for c in row]
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])  # openpyxl refuses them
+    if variant == "stale_sheet" and wb.sheetnames:
+        stale = wb.create_sheet(wb.sheetnames[0] + " ")
+        stale.sheet_state = "hidden"
+    if variant == "chart_sheet":
+        wb.create_chartsheet("已有日程" if "已有日程" not in wb.sheetnames else "图表").add_chart(BarChart())
+    if wb.sheetnames:
+        wb.save(folder / "week.xlsx")
 
 
 def _snapshot(root: Path) -> dict[str, int]:
@@ -194,3 +233,25 @@ def test_plan_writes_all_or_nothing_and_only_into_its_folder(edit_list):
             assert all((out / name).is_file() for name in ("plan.json", "plan.xlsx", "report.html", "all.ics"))
         else:
             assert not out.exists() or not any(out.iterdir())
+
+
+# --- week.toml: any TOML value under any key gives Settings or located problems ----------------------
+
+_scalars = st.one_of(
+    st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.text(max_size=12),
+    st.dates(), st.datetimes(), st.sampled_from(["08:30-12:00", "14:30-17:30", "05-01", "09-30", "周三", "Asia/Shanghai", "专题会"]),
+)
+_toml_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+    ["morning", "afternoon", "summer", "from", "to", "holidays", "workdays", "max_minutes", "min_minutes", "max_attendees", "专题会", "x"]), inner, max_size=4)), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(st.sampled_from(sorted(__import__("scheduler.config", fromlist=["KNOWN_KEYS"]).KNOWN_KEYS) + ["x", "holiday"]), _toml_values, max_size=4))
+def test_any_settings_table_gives_settings_or_located_problems(table):
+    from scheduler.config import Settings, settings_from_mapping
+    from scheduler.errors import SettingsErrors
+
+    try:
+        assert isinstance(settings_from_mapping(table), Settings)
+    except SettingsErrors as exc:
+        assert exc.lines() and all(line.startswith("week.toml，设置项 ") and re.search(r"[\u4e00-\u9fff]", line) for line in exc.lines()), exc.lines()
