@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .domain import (
-    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
+    COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
 from .ics import uid_for
@@ -139,33 +140,115 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+STATUS_ZH = {
+    "OPTIMAL": "已证明最优",
+    "FEASIBLE": "时限内找到的可行方案，未证明最优",
+    "TRIVIAL": "无需求解",
+    "INFEASIBLE": "无可行方案",
+    "UNKNOWN": "时限内未找到方案",
+    "NOT_SOLVED": "未求解",
+}
+
+
+def date_zh(day) -> str:
+    """2026年12月7日 — no leading zeros, as 两办 write dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def week_span_zh(problem: Problem) -> str:
+    """2026年12月7日—12月11日: the first and last working day of the week."""
+    days = [d.date for d in problem.days] or [problem.week]
+    first, last = days[0], days[-1]
+    tail = f"{last.month}月{last.day}日" if last.year == first.year else date_zh(last)
+    return f"{date_zh(first)}—{tail}"
+
+
+def codes_zh(codes) -> str:
+    return "、".join(OUTCOME_ZH.get(c, c) for c in codes)
+
+
+def solver_lines(stats: SolveStats) -> list[str]:
+    """The solver's own summary lines, as it reports them (any text fields of SolveStats);
+    nothing about optimality is worked out here."""
+    out = []
+    for field in dataclasses.fields(stats):
+        value = getattr(stats, field.name)
+        if isinstance(value, str) and field.name != "status" and value:
+            out.append(value)
+        elif isinstance(value, (tuple, list)) and value and all(isinstance(x, str) for x in value):
+            out.extend(value)
+    return out
+
+
 def summary_text(problem: Problem, plan: Plan) -> str:
-    """The short terminal summary (English labels; reasons are the staff-facing Chinese)."""
+    """The short terminal summary, in Chinese."""
+    from .terminal import number
+
     f = figures(problem, plan)
     s = plan.stats
-    status = "optimal" if s.status == "OPTIMAL" else f"feasible, gap {s.gap:.2%}"
+    combined_sittings = sum(1 for x in plan.sittings if len(x.items) > 1)
     lines = [
-        f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out ({status}, solved in {s.seconds:.1f} s, first plan after {s.first_solution_seconds or 0:.1f} s)",
-        f"  combined: {f.combined_items} requests in {sum(1 for x in plan.sittings if len(x.items) > 1)} combined sittings (套开)",
-        f"  minutes: {f.requested_minutes} requested -> {f.planned_minutes} planned ({f.minutes_saved} saved)",
-        f"  person-hours: {f.person_hours_requested:g} requested -> {f.person_hours_planned:g} planned; leader-hours {f.leader_hours:g}",
+        f"{week_span_zh(problem)}：会议申请 {f.requests} 项，安排 {f.scheduled} 项，会议 {f.sittings} 场"
+        f"（求解：{STATUS_ZH.get(s.status, s.status)}，用时 {number(s.seconds)} 秒）",
+    ]
+    lines += [f"  {line}" for line in solver_lines(s)]
+    lines += [
+        f"  套开：{f.combined_items} 项并为 {combined_sittings} 场，少开 {f.scheduled - f.sittings} 场",
+        f"  会议时长：申请 {number(f.requested_minutes)} 分钟 → 安排 {number(f.planned_minutes)} 分钟（节省 {number(f.minutes_saved)} 分钟）",
+        f"  人·小时：申请 {number(f.person_hours_requested)} → 安排 {number(f.person_hours_planned)}；领导出席 {number(f.leader_hours)} 小时",
     ]
     late_ids = [r.id for r in problem.requests if late(problem, r)]
     urgent_ids = [r.id for r in problem.requests if r.urgent]
+    pending = [r.id for r in problem.requests if r.approval == PENDING and plan.outcome_index.get(r.id) and plan.outcome_index[r.id].scheduled]
     if late_ids:
-        lines.append(f"  late (逾期报送): {', '.join(late_ids)}")
+        lines.append(f"  逾期报送：{'、'.join(late_ids)}")
     if urgent_ids:
-        lines.append(f"  urgent (紧急): {', '.join(urgent_ids)}")
+        lines.append(f"  紧急：{'、'.join(urgent_ids)}")
+    if pending:
+        lines.append(f"  待审（已排入，审批后生效）：{'、'.join(pending)}")
     index = problem.request_index
     changed = [o for o in plan.outcomes if o.scheduled and o.codes != ("scheduled",)]
-    lines.append(f"  changed from the request: {len(changed)}")
+    lines.append(f"  调整 {len(changed)} 项" + ("：" if changed else ""))
     for o in changed:
-        lines.append(f"    {o.request_id} {index[o.request_id].title} [{', '.join(o.codes)}]: {' '.join(o.reasons)}")
+        lines.append(f"    {o.request_id} {index[o.request_id].title}〔{codes_zh(o.codes)}〕{''.join(o.reasons)}")
     missing = [o for o in plan.outcomes if not o.scheduled]
-    lines.append(f"  not scheduled: {len(missing)}")
+    lines.append(f"  未安排 {len(missing)} 项" + ("：" if missing else ""))
     for o in missing:
-        lines.append(f"    {o.request_id} {index[o.request_id].title}: {' '.join(o.reasons)}")
+        lines.append(f"    {o.request_id} {index[o.request_id].title}：{''.join(o.reasons)}")
     return "\n".join(lines) + "\n"
+
+
+def check_text(folder, problem: Problem, findings) -> str:
+    """What `scheduler check` prints: the week's counts and one line per finding."""
+    lines = [
+        f"{folder}：{week_span_zh(problem)}，会议申请 {len(problem.requests)} 项，公务接待 {len(problem.receptions)} 项，"
+        f"领导 {len(problem.leaders)} 位，会议室 {len(problem.rooms)} 间，已有日程 {len(problem.commitments)} 项，工作日 {len(problem.days)} 天",
+        f"需要注意 {len(findings)} 项：" if findings else "未发现需要注意的问题",
+    ]
+    lines += [f"  {n}. {f.message}" for n, f in enumerate(findings, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def written_text(out_dir, paths: list[str], seconds: float) -> str:
+    """The line after a plan is written: what went where."""
+    from .terminal import number
+
+    feeds = sum(1 for p in paths if p.endswith(".ics"))
+    notices = sum(1 for p in paths if p.startswith("notices/"))
+    parts = [name for name in ("plan.xlsx", "report.html", "plan.json") if name in paths]
+    if notices:
+        parts.append(f"会议通知 {notices} 份")
+    parts.append(f"日历订阅 {feeds} 个")
+    return f"已写入 {out_dir}/ 共 {len(paths)} 个文件：{'、'.join(parts)}（用时 {number(seconds)} 秒）"
+
+
+def published_text(problem: Problem, number: int, prepared, link) -> str:
+    """The line after a publication, counting events (a sitting in five feeds is one event)."""
+    return (
+        f"已发布{week_span_zh(problem)}（第 {number} 次发布）：日程 {len(prepared.uids)} 项，"
+        f"新增 {len(prepared.new_uids)} 项、变更 {len(prepared.changed_uids)} 项、取消 {len(prepared.cancelled_uids)} 项，"
+        f"订阅文件 {len(prepared.feeds)} 个 → {link}/"
+    )
 
 
 def sitting_title(problem: Problem, s: Sitting) -> str:

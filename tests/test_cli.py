@@ -19,10 +19,10 @@ def invoke(*args):
 def test_check_lists_findings():
     result = invoke("check", str(EXAMPLE), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
-    assert "week of 2026-12-07, 45 requests, 4 receptions, 12 leaders, 6 rooms" in result.output
-    assert "[late_submission] H83「信访积案化解专题会」逾期报送" in result.output
-    assert "[approval_returned] H78" in result.output
-    assert "[within_kind_max_length] H05" in result.output
+    assert "2026年12月7日—12月11日，会议申请 45 项，公务接待 4 项，领导 12 位，会议室 6 间" in result.output
+    assert "H83「信访积案化解专题会」逾期报送" in result.output
+    assert "H78「年度工作总结表彰会」审批状态为退回" in result.output
+    assert "H05「政府债务风险化解专题会」拟用120分钟，将压缩至专题会上限90分钟" in result.output
 
 
 def test_check_json():
@@ -40,7 +40,7 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_
     lines = result.stderr.splitlines()
     assert lines[0].startswith('会议申请.csv, sheet "会议申请", row 2, column "拟用时长": "九十" is not a duration')
     assert lines[1] == '会议申请.csv, sheet "会议申请", row 3, column "主持领导": "王志钢" is not a leader in the sheet "领导"; did you mean 王志刚?'
-    assert lines[2] == "Error: 2 problems in week; nothing was scheduled."
+    assert lines[2].startswith("错误：")
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -75,9 +75,9 @@ def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
     assert "week = 2026-12-07" in (target / "week.toml").read_text(encoding="utf-8")
     check = invoke("check", str(target))
     assert check.exit_code == 0, check.output
-    assert "1 requests" in check.output
+    assert "会议申请 1 项" in check.output
     again = invoke("template", str(target))
-    assert again.exit_code == 2 and "already holds" in again.stderr
+    assert again.exit_code == 2 and "已有 week.xlsx 或 week.toml" in again.stderr
 
 
 def test_plan_json_output_and_files(tmp_path):
@@ -97,13 +97,14 @@ def test_plan_json_output_and_files(tmp_path):
 def test_progress_goes_to_stderr(tmp_path):
     result = invoke("plan", str(EXAMPLE), "-o", str(tmp_path), "--now", NOW.isoformat())
     assert result.exit_code == 0
-    assert "planning 45 requests" in result.stderr
-    assert "Week of 2026-12-07" in result.stdout and "planning" not in result.stdout
+    assert "正在排定2026年12月7日—12月11日的 45 项会议申请" in result.stderr
+    assert "求解中：已用" in result.stderr
+    assert "会议申请 45 项" in result.stdout and "正在排定" not in result.stdout and "求解中" not in result.stdout
 
 
 def test_bad_now_is_a_usage_error():
     result = invoke("plan", "--now", "tomorrow")
-    assert result.exit_code == 2 and "is not an ISO date-time" in result.output
+    assert result.exit_code == 2 and "不是 ISO 日期时间" in result.output
 
 
 def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example_copy):
@@ -112,17 +113,17 @@ def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example
     edit(example_copy, "会议申请.csv", "H76", "参会人数", "120")
     result = invoke("check", str(example_copy), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
-    assert "[chair_away_all_week] H77「机关节能降耗工作会」主持领导何永清本周全部外出" in result.output
-    assert "[room_fits_attendees] H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
+    assert "H77「机关节能降耗工作会」主持领导何永清本周全部外出" in result.output
+    assert "H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
 
 
 def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):
     (tmp_path / "plan.json").write_text('{"hello": 1}', encoding="utf-8")
     for args in (["publish", str(tmp_path), "--ledger", str(tmp_path / "l.sqlite")], ["diff", str(tmp_path), str(tmp_path)]):
         result = invoke(*args)
-        assert result.exit_code == 2 and "not a plan.json written by 'scheduler plan'" in result.stderr
+        assert result.exit_code == 2 and "不是 'scheduler plan' 写出的 plan.json" in result.stderr
     result = invoke("publish", str(tmp_path / "missing"))
-    assert result.exit_code == 2 and "cannot read the plan" in result.stderr
+    assert result.exit_code == 2 and "无法读取安排" in result.stderr
 
 
 def test_the_template_week_toml_is_the_example_weeks():
