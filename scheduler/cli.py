@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from . import __version__
+from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .ics import feeds
@@ -196,15 +196,18 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
     """检查一周的文件夹（默认：示例周），列出需要注意的事项，不排会。"""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
-    findings = precheck(problem) + _repeated(problem, ledger_path)
+    year = control.review(problem, ledger_path)
+    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
             "leaders": len(problem.leaders), "rooms": len(problem.rooms), "commitments": len(problem.commitments),
             "findings": [{"rule": f.rule, "request": f.request_id, "message": f.message} for f in findings],
+            "annual_plan": {m.request_id: {"status": m.status, "item": m.item.id if m.item else None} for m in year.matches.values()},
+            "year_lines": list(year.lines),
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(check_text(folder, problem, findings), nl=False)
+    click.echo(check_text(folder, problem, findings, extra=year.lines), nl=False)
 
 
 @cli.command()
@@ -222,11 +225,13 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     problem = load_week(folder, today=now.date())
     quiet = ctx.obj["quiet"]
     started = wallclock.monotonic()
-    options = _options(ctx, problem, time_limit)
+    options = _options(ctx, problem, time_limit)  # the time limit the progress bar counts against
     if not quiet:
         click.echo(f"正在排定{week_span_zh(problem)}的 {len(problem.requests)} 项会议申请……", err=True)
+    year = control.review(problem, ledger_path)
+    solvable = control.without_excluded(problem, year)
     with SolveProgress(options.time_limit, enabled=not quiet) as progress:
-        result = solve(problem, options, on_progress=progress)
+        result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
     if as_json:
         f = figures(problem, result)
@@ -241,6 +246,10 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     click.echo(summary_text(problem, result), nl=False)
     for finding in _repeated(problem, ledger_path):
         click.echo(f"  同一事项反复开会：{finding.message}")
+    for line in year.lines:
+        click.echo(line)
+    for finding in year.findings:
+        click.echo(f"  {finding.message}")
     click.echo(written_text(out_dir, list(files), wallclock.monotonic() - started))
 
 
@@ -317,7 +326,7 @@ def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published
         files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
         number = ledger.record(
             week=problem.week, published_at=now, input=str(folder), plan_json=files["plan.json"].decode("utf-8"),
-            feeds=files, events=prepared.events, requests=prepared.requests, sittings=prepared.sittings, checkpoint=_checkpoint,
+            feeds=files, events=prepared.events, requests=control.mark_rows(prepared.requests, control.review(problem, ledger_path)), sittings=prepared.sittings, checkpoint=_checkpoint,
         )
         _checkpoint("after-commit")
         write_version(published, problem.week, number, files, checkpoint=_checkpoint)
@@ -450,6 +459,39 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
     if charts_dir is not None:
         click.echo(f"统计图已写入 {charts_dir}/")
+
+
+@cli.group(cls=SchedulerGroup, name="plan-year")
+def plan_year() -> None:
+    """年度会议计划：把一年的会议计划导入台账，或写出空白计划表。"""
+
+
+@plan_year.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="年份", help="计划所属的年份，例如 2027（必填）。")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@click.option("--now", "now_text", metavar="时间", help="记录的导入时间（ISO 格式）；默认：现在。")
+def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
+    """把 FILE（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
+    有误的单元格逐一列出，且不记录任何内容。"""
+    if not file.exists():
+        raise InputProblemsError(f"{file}：文件不存在；可运行 'scheduler plan-year template' 写出空白计划表")
+    number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
+    units = len({i.unit for i in items})
+    click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
+
+
+@plan_year.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
+@click.option("--now", "now_text", metavar="时间", help="写入工作簿的时间（ISO 格式）；默认：现在。")
+def plan_year_template(file: Path, now_text: str | None) -> None:
+    """写出空白的年度会议计划工作簿到 FILE（一行示例，带下拉选项）；不覆盖已有文件。"""
+    from .annual import ANNUAL_SHEET
+
+    if file.exists():
+        raise InputProblemsError(f"{file} 已存在；请换一个文件名")
+    write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
+    click.echo(f"已写入 {file}")
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -452,6 +453,22 @@ def _busy_owner(path: Path, leaders: list[Leader]) -> str:
         "is not named after a leader (file name = 姓名, 编号 or 邮箱 from the sheet \"领导\")"
         + (f"; did you mean {'、'.join(close)}.ics?" if close else "")
     )
+
+
+def read_sheet(path: Path, spec: SheetSpec, out: Collector) -> Table:
+    """One sheet from a file of its own (a workbook holding the sheet, or its first sheet, or a
+    CSV), for files other than the week's folder such as the 年度会议计划."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frames = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+            names = {clean(name).lower(): name for name in frames}
+            sheet = names.get(spec.zh) or names.get(spec.key) or next(iter(frames))
+            return _table(spec, frames[sheet], path.name, sheet, out)
+        frame = pd.read_csv(io.StringIO(_decode_csv(path.read_bytes())), dtype=str, keep_default_na=False, skipinitialspace=True)
+        return _table(spec, frame, path.name, None, out)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError, StopIteration, zipfile.BadZipFile, KeyError) as exc:
+        raise InputErrors([InputProblem(source=path.name, message=f"cannot be read as {spec.zh} ({exc.__class__.__name__}: {exc})")], path.name) from None
 
 
 def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -112,10 +112,42 @@ def _m3_tokens(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m4_annual_plans(db: sqlite3.Connection) -> None:
+    """年度会议计划 as imported (every import kept; the latest of a year counts), and what the
+    quotas and the 计划内/计划外 statistics need of each published request."""
+    _script(db, """
+        CREATE TABLE annual_plans (
+            id INTEGER PRIMARY KEY,
+            year INTEGER NOT NULL,
+            imported_at TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX annual_plans_year ON annual_plans (year, id);
+        CREATE TABLE annual_plan_items (
+            plan_id INTEGER NOT NULL REFERENCES annual_plans (id),
+            id TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            unit TEXT NOT NULL,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            attendees INTEGER,
+            quarter INTEGER,
+            month INTEGER,
+            citywide INTEGER NOT NULL,
+            times INTEGER NOT NULL,
+            note TEXT NOT NULL,
+            PRIMARY KEY (plan_id, id)
+        );
+        ALTER TABLE requests ADD COLUMN attendees INTEGER;
+        ALTER TABLE requests ADD COLUMN annual TEXT
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_publications", _m1_publications),
     ("0002_statistics", _m2_statistics),
     ("0003_tokens", _m3_tokens),
+    ("0004_annual_plans", _m4_annual_plans),
 )
 
 
@@ -241,6 +273,41 @@ class Ledger:
 
     def published_at(self, publication_id: int) -> str:
         return self.db.execute("SELECT published_at FROM publications WHERE id = ?", (publication_id,)).fetchone()[0]
+
+    def held_rows(self, start: date, end: date) -> list[dict]:
+        """Requests held on a day in [start, end), from the latest publication of each week."""
+        rows = self._rows("requests", start - timedelta(days=6), end)
+        return [r for r in rows if r["scheduled"] and r["day"] and start.isoformat() <= r["day"] < end.isoformat()]
+
+    # --- annual plans (年度会议计划) -------------------------------------------------------------
+
+    def record_annual_plan(self, *, year: int, imported_at: datetime, source: str, items: list[dict]) -> int:
+        """Record one import of a year's plan in one transaction; returns its id."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            pid = self.db.execute(
+                "INSERT INTO annual_plans (year, imported_at, source) VALUES (?, ?, ?)", (year, imported_at.isoformat(), source)
+            ).lastrowid
+            names = ("id", "row", "unit", "title", "kind", "attendees", "quarter", "month", "citywide", "times", "note")
+            self.db.executemany(
+                f"INSERT INTO annual_plan_items (plan_id, {', '.join(names)}) VALUES (?, {', '.join('?' for _ in names)})",
+                [(pid, *(item[n] for n in names)) for item in items],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return pid
+
+    def annual_plan(self, year: int) -> list[dict]:
+        """The items of the latest import of a year's plan ([] when none was imported)."""
+        cursor = self.db.execute(
+            """SELECT i.* FROM annual_plan_items i
+               WHERE i.plan_id = (SELECT MAX(id) FROM annual_plans WHERE year = ?) ORDER BY i.row""",
+            (year,),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
 
     # --- tokens -------------------------------------------------------------------------------
 

@@ -85,7 +85,7 @@ def request_rows(problem: Problem, plan: Plan) -> list[dict]:
             "late": int(late(problem, r)), "no_meeting_day": int(item is not None and item.start.date() in no_meeting),
             "minutes_requested": r.minutes, "minutes_planned": item.minutes if item else 0,
             "person_minutes_requested": r.minutes * r.attendees, "person_minutes_planned": item.minutes * item.attendees if item else 0,
-            "day": item.start.date().isoformat() if item else None,
+            "day": item.start.date().isoformat() if item else None, "attendees": r.attendees,
         })
     return rows
 

@@ -218,11 +218,13 @@ def summary_text(problem: Problem, plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_text(folder, problem: Problem, findings) -> str:
-    """What `scheduler check` prints: the week's counts and one line per finding."""
+def check_text(folder, problem: Problem, findings, extra=()) -> str:
+    """What `scheduler check` prints: the week's counts, any extra lines (the annual plan's),
+    and one line per finding."""
     lines = [
         f"{folder}：{week_span_zh(problem)}，会议申请 {len(problem.requests)} 项，公务接待 {len(problem.receptions)} 项，"
         f"领导 {len(problem.leaders)} 位，会议室 {len(problem.rooms)} 间，已有日程 {len(problem.commitments)} 项，工作日 {len(problem.days)} 天",
+        *extra,
         f"需要注意 {len(findings)} 项：" if findings else "未发现需要注意的问题",
     ]
     lines += [f"  {n}. {f.message}" for n, f in enumerate(findings, 1)]

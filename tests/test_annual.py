@@ -1,0 +1,179 @@
+"""年度会议计划: reading the workbook, recording it, and matching a week's requests to it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scheduler.annual import IN_PLAN, OUT_OF_PLAN, AnnualItem, findings, match, parse_period, read_annual_plan
+from scheduler.cli import cli
+from scheduler.errors import InputErrors
+from scheduler.ledger import Ledger
+from tests.conftest import EXAMPLE, NOW, WEEK, at, make_problem, make_request
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "calendars" / "annual" / "年度会议计划-2026.csv"
+HEADER = "编号,单位,会议名称,会议类型,规模（参会人数）,计划季度或月份,是否全市性会议,计划次数,备注\n"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def item(**kw) -> AnnualItem:
+    fields = dict(id="P1", row=2, year=2026, unit="市发展改革委", title="全市重点项目建设推进会", kind="推进会")
+    fields.update(kw)
+    return AnnualItem(**fields)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("全年", (None, None, None)), ("", (None, None, None)), ("第一季度", (None, 1, None)), ("4季度", (None, 4, None)),
+    ("Q3", (None, 3, None)), ("三季度", (None, 3, None)), ("12月", (None, None, 12)), ("十一月", (None, None, 11)),
+    ("2026-03", (2026, None, 3)), ("2026年3月", (2026, None, 3)), ("３月", (None, None, 3)),
+])
+def test_periods(text, expected):
+    assert parse_period(text) == expected
+
+
+@pytest.mark.parametrize("text", ["第五季度", "13月", "上半年", "2026-13"])
+def test_bad_periods(text):
+    with pytest.raises(ValueError, match="is not a period of the year"):
+        parse_period(text)
+
+
+def test_the_sample_plan_reads(tmp_path):
+    items = read_annual_plan(SAMPLE, 2026)
+    assert len(items) == 17
+    first = items[0]
+    assert (first.id, first.unit, first.kind, first.attendees, first.times, first.period_zh) == ("P001", "市发展改革委", "推进会", 40, 4, "全年")
+    assert items[4].citywide and items[4].quarter == 1 and items[4].span() == (date(2026, 1, 1), date(2026, 4, 1))
+    assert items[3].month == 12 and items[3].span() == (date(2026, 12, 1), date(2027, 1, 1))
+
+
+def test_every_bad_cell_is_reported_with_its_location(tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text(HEADER + "P1,,会议甲,推进会,四十,全年,是,1,\nP1,市财政局,会议乙,专题会,10,第五季度,也许,0,\nP3,市财政局,会议丙,专题会,10,2025-03,否,,\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as caught:
+        read_annual_plan(path, 2026)
+    assert caught.value.lines() == [
+        'plan.csv, sheet "年度会议计划", row 2, column "单位": is empty; a value is required',
+        'plan.csv, sheet "年度会议计划", row 2, column "规模（参会人数）": "四十" is not a whole number of 人 (e.g. 30)',
+        'plan.csv, sheet "年度会议计划", row 3, column "编号": "P1" is already used in row 2; ids must be unique',
+        'plan.csv, sheet "年度会议计划", row 3, column "计划季度或月份": "第五季度" is not a period of the year (全年, 第一季度 … 第四季度, Q1 … Q4, 1月 … 12月, or 2027-03)',
+        'plan.csv, sheet "年度会议计划", row 3, column "是否全市性会议": "也许" is not 是 or 否',
+        'plan.csv, sheet "年度会议计划", row 3, column "计划次数": "0" must be at least 1',
+        'plan.csv, sheet "年度会议计划", row 4, column "计划季度或月份": "2025-03" is not in 2026, the year being imported',
+    ]
+    assert caught.value.summary() == "7 problems in plan.csv; nothing was scheduled."
+
+
+def test_a_missing_required_column_is_reported(tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("单位,会议名称,会议类型\n市财政局,会议,专题会\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as caught:
+        read_annual_plan(path, 2026)
+    assert caught.value.lines() == ['plan.csv, sheet "年度会议计划", row 1: has no column "计划季度或月份" (or "period"); it is required']
+
+
+def test_english_aliases_are_accepted(tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("unit,title,kind,attendees,period,citywide\n市财政局,财政工作会议,部署会,120,Q1,是\n", encoding="utf-8")
+    [only] = read_annual_plan(path, 2027)
+    assert (only.id, only.unit, only.quarter, only.citywide, only.year) == ("P001", "市财政局", 1, True, 2027)
+
+
+def test_same_unit_type_and_similar_title_in_period_is_in_plan():
+    request = make_request("A", title="全市重点项目建设推进会（第四次）", kind="推进会", organiser="市发展改革委")
+    problem = make_problem([request])
+    assert match(problem, [item()])["A"].status == IN_PLAN
+    assert match(problem, [item(unit="市财政局")])["A"].status == OUT_OF_PLAN
+    assert match(problem, [item(quarter=1)])["A"].status == OUT_OF_PLAN  # planned for another quarter
+    assert match(problem, [item(month=12)])["A"].item.id == "P1"
+    assert match(problem, [item(year=2027)])["A"].status == OUT_OF_PLAN
+    assert match(problem, [item(title="城市更新座谈")])["A"].status == OUT_OF_PLAN
+
+
+def test_the_window_decides_the_period_across_a_month_boundary():
+    request = make_request("A", title="全市重点项目建设推进会", kind="推进会", organiser="市发展改革委", earliest=date(2026, 12, 7), latest=date(2026, 12, 7))
+    problem = make_problem([request])
+    assert match(problem, [item(month=11)])["A"].status == OUT_OF_PLAN
+    assert match(problem, [item(month=12)])["A"].status == IN_PLAN
+
+
+def test_a_claim_is_verified_loosely_but_not_blindly():
+    claimed = make_request("A", title="项目调度", kind="推进会", organiser="市发展改革委", in_annual_plan=True)
+    problem = make_problem([claimed])
+    assert match(problem, [item()])["A"].status == IN_PLAN  # same unit, type and period: the claim holds
+    result = match(problem, [item(kind="座谈会")])
+    assert result["A"].status == OUT_OF_PLAN
+    rules = [f.rule for f in findings(problem, [item(kind="座谈会")], result)]
+    assert rules == ["annual_plan_claim_unverified", "out_of_annual_plan"]
+
+
+def test_out_of_plan_needs_an_urgent_reason():
+    plain = make_request("A", title="城市更新座谈", kind="座谈会")
+    reasoned = make_request("B", title="寒潮应对部署", kind="部署会", urgent=True, urgent_reason="寒潮预警")
+    fixed = make_request("C", title="全省视频会议", kind="电视电话会议", fixed_start=at(1, "09:00"))
+    returned = make_request("D", title="表彰会", kind="部署会", approval="退回")
+    problem = make_problem([plain, reasoned, fixed, returned])
+    items = [item()]
+    found = findings(problem, items, match(problem, items))
+    assert [(f.rule, f.request_id) for f in found] == [("out_of_annual_plan", "A")]
+    assert found[0].message == "A「城市更新座谈」为年度计划外会议，未填紧急理由"
+    assert findings(problem, [], match(problem, [])) == []  # no plan imported for the year: nothing to say
+
+
+def test_plan_year_import_then_check_flags_out_of_plan(tmp_path):
+    ledger = tmp_path / "ledger.sqlite"
+    result = invoke("plan-year", "import", SAMPLE, "--year", 2026, "--ledger", ledger, "--now", "2026-01-05T09:00:00+08:00")
+    assert result.exit_code == 0, result.output
+    assert result.output == "已导入2026年度会议计划（第1次导入）：11个单位，17项会议，其中全市性会议5项\n"
+    check = invoke("check", EXAMPLE, "--ledger", ledger, "--now", NOW.isoformat())
+    assert check.exit_code == 0, check.output
+    assert "年度计划：计划内 16 项，计划外 29 项（其中未填紧急理由 25 项）" in check.output
+    assert "H02「重大项目用地用林要素保障专题会」为年度计划外会议，未填紧急理由" in check.output
+    assert "H70「市委全面深化改革委员会会议」" in check.output
+    assert not any(line.split(". ", 1)[-1].startswith("H82「") and "计划外" in line for line in check.output.splitlines())  # urgent with a reason
+    data = json.loads(invoke("check", EXAMPLE, "--ledger", ledger, "--json").output)
+    assert data["annual_plan"]["H01"] == {"status": "计划内", "item": "P001"}
+    assert data["annual_plan"]["H02"] == {"status": "计划外", "item": None}
+
+
+def test_a_second_import_of_the_year_replaces_the_first(tmp_path):
+    ledger = tmp_path / "ledger.sqlite"
+    invoke("plan-year", "import", SAMPLE, "--year", 2026, "--ledger", ledger, "--now", "2026-01-05T09:00:00+08:00")
+    smaller = tmp_path / "plan.csv"
+    smaller.write_text(HEADER + "P9,市财政局,财政工作会议,部署会,100,Q1,是,1,\n", encoding="utf-8")
+    result = invoke("plan-year", "import", smaller, "--year", 2026, "--ledger", ledger, "--now", "2026-02-01T09:00:00+08:00")
+    assert "（第2次导入）：1个单位，1项会议" in result.output
+    with Ledger(ledger) as book:
+        assert [row["id"] for row in book.annual_plan(2026)] == ["P9"]
+        assert book.annual_plan(2027) == []
+
+
+def test_bad_annual_plan_exits_2_and_records_nothing(tmp_path):
+    ledger = tmp_path / "ledger.sqlite"
+    bad = tmp_path / "plan.csv"
+    bad.write_text(HEADER + "P1,市财政局,会议,专题会,10,第五季度,否,1,\n", encoding="utf-8")
+    result = invoke("plan-year", "import", bad, "--year", 2026, "--ledger", ledger)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        'plan.csv, sheet "年度会议计划", row 2, column "计划季度或月份": "第五季度" is not a period of the year (全年, 第一季度 … 第四季度, Q1 … Q4, 1月 … 12月, or 2027-03)',
+        "错误：1 problem in plan.csv; nothing was scheduled.",
+    ]
+    assert not ledger.exists()
+    missing = invoke("plan-year", "import", tmp_path / "nope.xlsx", "--year", 2026, "--ledger", ledger)
+    assert missing.exit_code == 2 and "文件不存在" in missing.stderr and not ledger.exists()
+
+
+def test_the_template_imports_back(tmp_path):
+    target = tmp_path / "年度会议计划.xlsx"
+    result = invoke("plan-year", "template", target, "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    [only] = read_annual_plan(target, 2026)
+    assert (only.unit, only.title, only.quarter, only.citywide) == ("市应急管理局", "全市安全生产工作会议", 1, True)
+    assert invoke("plan-year", "template", target).exit_code == 2  # never overwrites
