@@ -25,6 +25,7 @@ from .report import (
     SCHEMA, check_text, figures, plan_from_json, plan_json, published_text, report_html, summary_text, week_span_zh, written_text,
 )
 from .excel import plan_workbook, template_workbook
+from .notices import notices
 from .files import current_version, point_current, write_files, write_version
 from .ledger import Ledger
 from .publish import prepare
@@ -260,6 +261,7 @@ def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) 
     files["plan.json"] = plan_json(problem, result, now=now, feed_paths=feed_paths, input=str(folder)).encode("utf-8")
     files["plan.xlsx"] = plan_workbook(problem, result, now=now)
     files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
+    files.update(notices(problem, result, now=now))
     write_files(out_dir, files)
     return files
 
@@ -345,6 +347,23 @@ def _load_plan_document(path: Path) -> dict:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or "week" not in data:
         raise InputProblemsError(f"{path}：不是 'scheduler plan' 写出的 plan.json（格式 {SCHEMA}）")
     return data
+
+
+@cli.command("notices")
+@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
+@click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：PLAN_DIR。")
+@click.option("--now", "now_text", metavar="时间", help="印发日期（ISO 格式）；默认：现在。")
+def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
+    """写出会议通知（.docx）：安排（PLAN_DIR，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
+    各单位按本单位议题到会、离会。"""
+    data = _load_plan_document(plan_dir)
+    _, problem, plan_ = _read_plan(data, input_dir)
+    files = notices(problem, plan_, now=_now(now_text), sitting=sitting)
+    target = out_dir or (plan_dir if plan_dir.is_dir() else plan_dir.parent)
+    write_files(target, files)
+    click.echo(f"已写入会议通知 {len(files)} 份：{target / 'notices'}/")
 
 
 @cli.command()

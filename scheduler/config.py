@@ -75,6 +75,8 @@ class Settings:
     workers: int = 2
     deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
     repeat_weeks: int = 4  # how far back the ledger is searched for repeated meetings on one matter
+    city: str = ""  # the name in the circulated table's title, e.g. "XX市" -> XX市一周会议安排表
+    office: str = ""  # 制表单位 on the table and the issuing office on the notices
 
     @property
     def tz(self) -> ZoneInfo:
@@ -94,7 +96,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic", "repeat_weeks",
+    "workers", "deterministic", "repeat_weeks", "city", "office",
 }
 
 
@@ -157,6 +159,8 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
     want("similarity_threshold", float, lambda v: 0 < v <= 1, "a number between 0 and 1")
     want("seed", int, what="a whole number")
     want("deterministic", bool, what="true or false")
+    want("city", str, lambda v: len(v) <= 40, what="a name of at most 40 characters (e.g. \"XX市\")")
+    want("office", str, lambda v: len(v) <= 80, what="a name of at most 80 characters (e.g. \"XX市委办公室　XX市政府办公室\")")
     if "deadline" in data:
         value = data["deadline"]
         if isinstance(value, datetime):

@@ -88,10 +88,11 @@ def test_plan_json_output_and_files(tmp_path):
     for name in ("plan.json", "plan.xlsx", "report.html", "all.ics", "leaders/L01.ics", "rooms/R01.ics"):
         assert (tmp_path / name).exists(), name
     wb = load_workbook(tmp_path / "plan.xlsx")
-    assert wb.sheetnames[0] == "一周会议安排表" and wb.sheetnames[1] == "陈国强" and wb.sheetnames[-1] == "未安排及调整说明"
-    assert [c.value for c in wb["一周会议安排表"][1]] == ["序号", "日期", "星期", "时段", "起止时间", "会议名称", "会议类型", "主办单位", "地点", "会议形式", "出席领导", "主持", "参会范围", "参会人数", "套开说明", "备注"]
-    rows = list(wb["未安排及调整说明"].iter_rows(min_row=2, values_only=True))
-    assert any(r[0] == "H14" and r[3] == "无法安排" and "孙海涛" in r[4] for r in rows)
+    assert wb.sheetnames[0] == "一周会议安排表" and wb.sheetnames[1] == "陈国强" and wb.sheetnames[-1] == "调整及未安排说明"
+    assert [c.value for c in wb["一周会议安排表"][3]] == ["日期", "星期", "时间", "会议名称", "地点", "主持", "出席领导", "参会单位", "承办单位（联系人）"]
+    rows = list(wb["调整及未安排说明"].iter_rows(min_row=3, values_only=True))
+    assert any(r[0] == "H14" and r[3] == "无法安排" and "孙海涛" in r[6] for r in rows)
+    assert len(list((tmp_path / "notices").glob("*.docx"))) == data["sittings"]
 
 
 def test_progress_goes_to_stderr(tmp_path):
