@@ -467,11 +467,18 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     with Ledger(ledger_path) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
+        # the 只减不增 line: every week of the year up to the period's end, and the same weeks a year before
+        year_start = date(start.year, 1, 1)
+        shift = timedelta(days=364)
+        weekly, weekly_before = (
+            figures_of.weekly_sittings(ledger.request_rows(a - timedelta(days=6), b), ledger.sitting_rows(a - timedelta(days=6), b), a, b)
+            for a, b in ((year_start, end), (year_start - shift, end - shift))
+        )
     quota = figures_of.quota(now_, before)
     if charts_dir is not None:
         from .charts import charts
 
-        write_files(charts_dir, charts(period, now_, before))
+        write_files(charts_dir, charts(period, now_, before, weekly, weekly_before))
     if as_json:
         click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota}, ensure_ascii=False, indent=2))
         return

@@ -76,6 +76,20 @@ def figures(requests: list[dict], sittings: list[dict], start: date, end: date) 
     )
 
 
+def weekly_sittings(requests: list[dict], sittings: list[dict], start: date, end: date) -> list[int | None]:
+    """Sittings held in each week (Mondays from `start`'s week) up to `end`, None for a week
+    never published (no record is not zero meetings): the 只减不增 line."""
+    first = start - timedelta(days=start.weekday())
+    published = {r["week"] for r in requests} | {r["week"] for r in sittings}
+    counts = Counter(r["week"] for r in sittings)
+    out, monday = [], first
+    while monday < end:
+        key = monday.isoformat()
+        out.append(counts.get(key, 0) if key in published else None)
+        monday += timedelta(days=7)
+    return out
+
+
 def quota(now: Figures, before: Figures) -> dict:
     """只减不增: this period's sittings against the same period a year before."""
     change = now.sittings - before.sittings
