@@ -29,6 +29,8 @@ ANNUAL_SHEET = SheetSpec("annual_plan", "年度会议计划", True, _cols(
     "编号 id", "单位 unit *", "会议名称 title *", "会议类型 kind *", "规模 attendees", "计划季度或月份 period *",
     "是否全市性会议 citywide", "计划次数 times", "备注 note"))
 
+ANNUAL_EXAMPLE = ("P001", "市应急管理局", "全市安全生产工作会议", "部署会", "200", "第一季度", "是", "1", "")
+
 _ZH_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
 _QUARTER = re.compile(r"^(?:第)?([1-4一二三四])季度?$|^q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2}|十[一二]?|[一二三四五六七八九])月?份?$")
@@ -100,7 +102,7 @@ def parse_period(text: str) -> tuple[int | None, int | None, int | None]:
         month = int(m.group(2)) if m.group(2).isdigit() else _ZH_NUMBERS[m.group(2)]
         if 1 <= month <= 12:
             return year, None, month
-    raise ValueError("is not a period of the year (全年, 第一季度 … 第四季度, Q1 … Q4, 1月 … 12月, or 2027-03)")
+    raise ValueError("不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03")
 
 
 def read_annual_plan(path: Path, year: int) -> list[AnnualItem]:
@@ -115,19 +117,19 @@ def read_annual_plan(path: Path, year: int) -> list[AnnualItem]:
         r = RowReader(table, row, values, out, date(year, 1, 1))
         item_id = r.text("id") or f"P{row - 1:03d}"
         if item_id in seen:
-            r.fail("id", f"is already used in row {seen[item_id]}; ids must be unique")
+            r.fail("id", f"与第{seen[item_id]}行重复；编号须唯一")
         seen.setdefault(item_id, row)
         unit, title, kind = r.text("unit"), r.text("title"), r.text("kind")
         attendees = r.get("attendees", lambda s: parse_int(s, unit="人"))
         if attendees is not None and attendees <= 0:
-            r.fail("attendees", "must be at least 1")
+            r.fail("attendees", "应至少为1")
         period = r.get("period", parse_period, (None, None, None))
         if period[0] is not None and period[0] != year:
-            r.fail("period", f"is not in {year}, the year being imported")
+            r.fail("period", f"不在导入的{year}年度内")
         citywide = r.get("citywide", lambda s: parse_bool(s, False), False)
         times = r.get("times", lambda s: parse_int(s, unit="次"), 1)
         if times is not None and times <= 0:
-            r.fail("times", "must be at least 1")
+            r.fail("times", "应至少为1")
         item = AnnualItem(
             id=item_id, row=row, year=year, unit=unit, title=title, kind=kind, attendees=attendees, quarter=period[1],
             month=period[2], citywide=citywide, times=times or 1, note=r.text("note"),
@@ -135,7 +137,7 @@ def read_annual_plan(path: Path, year: int) -> list[AnnualItem]:
         if r.ok:
             items.append(item)
     if not table.rows and not out.problems:
-        out.add(table, None, None, None, "has no rows; list one planned meeting per row")
+        out.add(table, None, None, None, "没有数据行；每行填写一项计划会议")
     if out.problems:
         raise InputErrors(out.problems, Path(path).name)
     return items

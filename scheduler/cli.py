@@ -29,7 +29,7 @@ from .notices import notices
 from .files import current_version, point_current, write_files, write_version
 from .ledger import Ledger
 from .publish import prepare
-from .rules import precheck, repeated_meetings
+from .rules import precheck
 from .solve import options_for, solve
 from .terminal import SolveProgress
 
@@ -192,13 +192,13 @@ def template(directory: Path, now_text: str | None) -> None:
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），week.toml 未写 week 时据此取下一周；默认：现在。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果（供程序读取）。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账，用于查找同一事项反复开会；默认：calendars/ledger.sqlite。")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账：从中读取年度计划、总量控制和同一事项反复开会的记录；默认：calendars/ledger.sqlite。")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """检查一周的文件夹（默认：示例周），列出需要注意的事项，不排会。"""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
     year = control.review(problem, ledger_path)
-    findings = precheck(problem) + _repeated(problem, ledger_path) + list(year.findings)
+    findings = precheck(problem) + list(year.findings)
     if as_json:
         click.echo(json.dumps({
             "week": problem.week.isoformat(), "requests": len(problem.requests), "receptions": len(problem.receptions),
@@ -213,11 +213,11 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页和日历订阅的文件夹；默认：calendars/out。")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @click.option("--now", "now_text", metavar="时间", help="写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账，用于查找同一事项反复开会；默认：calendars/ledger.sqlite。")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账：从中读取年度计划、总量控制和同一事项反复开会的记录；默认：calendars/ledger.sqlite。")
 @click.pass_context
 def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """排定一周会议（默认：自带的示例周），写出安排表、网页、会议通知和日历订阅。"""
@@ -230,7 +230,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     if not quiet:
         click.echo(f"正在排定{week_span_zh(problem)}的 {len(problem.requests)} 项会议申请……", err=True)
     year = control.review(problem, ledger_path)
-    solvable = control.without_excluded(problem, year)
+    solvable = control.for_solver(problem, year)
     with SolveProgress(options.time_limit, enabled=not quiet) as progress:
         result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
     files = _write_plan(problem, result, out_dir, now=now, folder=folder)
@@ -245,11 +245,9 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
-    for finding in _repeated(problem, ledger_path):
-        click.echo(f"  同一事项反复开会：{finding.message}")
     for line in year.lines:
         click.echo(line)
-    for finding in year.findings:
+    for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
         click.echo(f"  {finding.message}")
     click.echo(written_text(out_dir, list(files), wallclock.monotonic() - started))
 
@@ -271,14 +269,6 @@ def _options(ctx: click.Context, problem, time_limit: float | None):
     return dataclasses.replace(options_for(problem, time_limit), log_search=ctx.obj["verbose"] >= 2)
 
 
-def _repeated(problem, ledger_path: Path):
-    """Findings of meetings on a matter the organiser already held in the last weeks."""
-    if not ledger_path.exists():
-        return []
-    since = problem.week - timedelta(days=7 * problem.settings.repeat_weeks)
-    with Ledger(ledger_path) as ledger:
-        earlier = ledger.earlier_requests(problem.week, since)
-    return repeated_meetings(problem, earlier)
 
 
 def _checkpoint(name: str) -> None:
@@ -448,9 +438,12 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字（供程序读取）。")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
-def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None) -> None:
+@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
+@click.option("--large-attendees", type=click.IntRange(1), default=100, metavar="人数", help="大型会议：参会人数不少于此数；默认：100。")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把统计报表（减负统计）工作簿写入此文件。")
+def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
     """台账统计：DATE（默认今天）所在周、月、季度或年度的会议申请和场次（按主办单位、会议类型），
-    套开、时长、节省的人·小时，紧急和逾期报送，无会日例外，以及与去年同期相比的只减不增情况。"""
+    套开、时长、节省的人·小时，紧急和逾期报送，无会日例外，与去年同期相比的只减不增情况，以及减负统计。"""
     from . import stats as figures_of
     from .values import parse_date
 
@@ -474,15 +467,28 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
             figures_of.weekly_sittings(ledger.request_rows(a - timedelta(days=6), b), ledger.sitting_rows(a - timedelta(days=6), b), a, b)
             for a, b in ((year_start, end), (year_start - shift, end - shift))
         )
+        relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
     quota = figures_of.quota(now_, before)
+    if xlsx_path is not None:
+        from .burden import sheets
+        from .yearbooks import report_workbook
+
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook(sheets(relief), now=_now(None))})
     if charts_dir is not None:
         from .charts import charts
 
         write_files(charts_dir, charts(period, now_, before, weekly, weekly_before))
     if as_json:
-        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota}, ensure_ascii=False, indent=2))
+        from .burden import as_dict as burden_dict
+
+        click.echo(json.dumps({"period": period, **figures_of.as_dict(now_), "year_before": figures_of.as_dict(before), "quota": quota, "burden": burden_dict(relief)}, ensure_ascii=False, indent=2))
         return
     click.echo(figures_of.table(period, now_, before, quota), nl=False)
+    from .burden import text as burden_text
+
+    click.echo(burden_text(relief), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
     if charts_dir is not None:
         click.echo(f"统计图已写入 {charts_dir}/")
 
@@ -501,7 +507,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
     """把 FILE（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
     有误的单元格逐一列出，且不记录任何内容。"""
     if not file.exists():
-        raise InputProblemsError(f"{file}：文件不存在；可运行 'scheduler plan-year template' 写出空白计划表")
+        raise InputProblemsError(f"{file}：文件不存在；可先运行 scheduler plan-year template 生成空白的年度会议计划表")
     number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
     units = len({i.unit for i in items})
     click.echo(f"已导入{year}年度会议计划（第{number}次导入）：{units}个单位，{len(items)}项会议，其中全市性会议{sum(i.citywide for i in items)}项")
@@ -512,12 +518,55 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 @click.option("--now", "now_text", metavar="时间", help="写入工作簿的时间（ISO 格式）；默认：现在。")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """写出空白的年度会议计划工作簿到 FILE（一行示例，带下拉选项）；不覆盖已有文件。"""
-    from .annual import ANNUAL_SHEET
+    from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
+    from .yearbooks import blank_workbook
 
     if file.exists():
-        raise InputProblemsError(f"{file} 已存在；请换一个文件名")
-    write_files(file.parent, {file.name: template_workbook((ANNUAL_SHEET,), list(DEFAULT_KINDS), now=_now(now_text))})
+        raise InputProblemsError(f"{file} 已存在，不覆盖；请换一个文件名")
+    write_files(file.parent, {file.name: blank_workbook(ANNUAL_SHEET, ANNUAL_EXAMPLE, kinds=list(DEFAULT_KINDS), now=_now(now_text))})
     click.echo(f"已写入 {file}")
+
+
+@cli.group(cls=SchedulerGroup, name="ledger")
+def ledger_group() -> None:
+    """台账：把各单位自己的会议台账与之核对（双台账）。"""
+
+
+@ledger_group.command("reconcile")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
+@click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把核对结果写成工作簿。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
+@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），用于未写年份的日期；默认：现在。")
+def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
+    """双台账：把 FILE（各单位实际召开会议的会议台账）与已发布的台账核对：
+    召开了但从未安排的、安排了但未召开的、超时的、参会人数超出的。"""
+    from . import reconcile
+    from .values import parse_date
+    from .yearbooks import report_workbook
+
+    now = _now(now_text)
+    if not file.exists():
+        raise InputProblemsError(f"{file}：文件不存在")
+    if not ledger_path.exists():
+        raise InputProblemsError(f"{ledger_path}：还没有台账；先用 scheduler publish 发布周计划")
+    days = []
+    for name, text in (("--from", start_text), ("--to", end_text)):
+        try:
+            days.append(parse_date(text, now.date()) if text else None)
+        except ValueError as exc:
+            raise click.UsageError(f"{name} 的值 {text!r} 无效：{exc}") from None
+    result = control.reconcile_file(file, ledger_path=ledger_path, start=days[0], end=days[1], near=now.date())
+    if xlsx_path is not None:
+        write_files(xlsx_path.parent, {xlsx_path.name: report_workbook([("双台账核对", reconcile.HEADERS, reconcile.table_rows(result))], now=now)})
+    if as_json:
+        click.echo(json.dumps(reconcile.as_dict(result), ensure_ascii=False, indent=2))
+        return
+    click.echo(reconcile.text(result), nl=False)
+    if xlsx_path is not None:
+        click.echo(f"已写入 {xlsx_path}")
 
 
 @cli.command()

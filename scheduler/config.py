@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import WEEKDAYS_ZH
 from .errors import ConfigError
+from .quota import QuotaSettings, parse_quota
 from .values import parse_hours
 
 WEEKDAY_ALIASES = {name: i for i, name in enumerate(WEEKDAYS_ZH)} | {
@@ -75,6 +76,8 @@ class Settings:
     workers: int = 2
     deterministic: bool = True  # the same inputs give the same plan even when stopped by the time limit
     repeat_weeks: int = 4  # how far back the ledger is searched for repeated meetings on one matter
+    quota: QuotaSettings = field(default_factory=QuotaSettings)  # [quota]: 总量控制 (只减不增)
+    policy: str = ""  # the negative list (负面清单) file, relative to the week's folder; "" = the shipped default
     city: str = ""  # the name in the circulated table's title, e.g. "XX市" -> XX市一周会议安排表
     office: str = ""  # 制表单位 on the table and the issuing office on the notices
 
@@ -96,7 +99,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic", "repeat_weeks", "city", "office",
+    "workers", "deterministic", "repeat_weeks", "quota", "policy", "city", "office",
 }
 
 
@@ -194,6 +197,9 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
                     raise ConfigError(f'{source}: [kinds."{kind}"] {key} = {value!r} is not a positive whole number')
             kinds[kind] = replace(kinds.get(kind, KindCaps()), **caps)
         out["kinds"] = kinds
+    if "quota" in data:
+        out["quota"] = parse_quota(data["quota"], source)
+    want("policy", str, lambda v: len(v) <= 255 and "\0" not in v, "the path of a policy file (负面清单), e.g. \"负面清单.toml\"")
     if "calendar" in data:
         cal = data["calendar"]
         for key in ("holidays", "workdays"):

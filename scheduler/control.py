@@ -1,17 +1,17 @@
 """计划管理和总量控制: what `check` and `plan` add to a week from the ledger — the annual plan
-(计划内 / 计划外), and the import of a year's plan. Reads the ledger through `ledger`; pure
-otherwise."""
+(计划内 / 计划外) and the quotas (只减不增) — and the import of a year's plan. Reads the ledger
+through `ledger`; pure otherwise."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import annual
-from .domain import Outcome, Plan, Problem
+from . import annual, policy as negative_list, quota, reconcile
+from .domain import REJECTED, RETURNED, Outcome, Plan, Problem
 from .ledger import Ledger
-from .rules import Finding
+from .rules import Finding, repeated_meetings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,8 +20,23 @@ class Review:
 
     findings: tuple[Finding, ...] = ()
     matches: dict[str, annual.Match] = field(default_factory=dict)
+    classes: dict[str, frozenset[str]] = field(default_factory=dict)  # request id -> quota classes
+    uses: tuple[quota.Use, ...] = ()
     lines: tuple[str, ...] = ()  # Chinese, e.g. the annual plan's and the quotas' use
     excluded: tuple[Outcome, ...] = ()  # not scheduled, with the rule and the reason
+    policy: negative_list.Policy | None = None
+    no_meeting_dates: tuple[date, ...] = ()  # made 无会日 for the solver by a hard rule
+    kind_max_minutes: dict[str, int] = field(default_factory=dict)  # lowered by a hard rule
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Records:
+    """What the ledger knows that a week's review needs."""
+
+    items: tuple[annual.AnnualItem, ...] = ()
+    held: tuple[dict, ...] = ()  # request rows held, this year and last, other weeks only
+    published: tuple[date, ...] = ()  # Mondays of the weeks published last year and this
+    earlier: tuple[dict, ...] = ()  # held in the `repeat_weeks` weeks before the planned one
 
 
 def import_annual_plan(path: Path, *, year: int, ledger_path: Path, now: datetime) -> tuple[int, list[annual.AnnualItem]]:
@@ -32,37 +47,152 @@ def import_annual_plan(path: Path, *, year: int, ledger_path: Path, now: datetim
     return number, items
 
 
-def annual_items(ledger: Ledger, problem: Problem) -> list[annual.AnnualItem]:
-    """The plan items of every year the week's requests may fall in."""
-    years = sorted({problem.week.year, (problem.week + timedelta(days=6)).year}
-                   | {d.year for r in problem.requests for d in annual.request_window(problem, r)})
-    return [annual.AnnualItem.from_row(year, row) for year in years for row in ledger.annual_plan(year)]
+def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: date | None, near: date) -> reconcile.Reconciliation:
+    """双台账: a units' record of meetings held against the ledger, for start..end (default: the
+    record's first to last day)."""
+    records = reconcile.read_records(path, near=near)
+    start = start or min(r.day for r in records)
+    end = end or max(r.day for r in records)
+    with Ledger(ledger_path) as ledger:
+        held = ledger.held_rows(start, end + timedelta(days=1))
+    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
+
+
+def burden_of(ledger: Ledger, start: date, end: date, start_before: date, end_before: date, *, target_percent: float, large_attendees: int):
+    """减负统计 for [start, end) against [start_before, end_before) from an open ledger."""
+    from .burden import burden
+
+    compared = bool(ledger.published_weeks(start_before - timedelta(days=6), end_before))
+    return burden(ledger.request_rows(start, end), ledger.request_rows(start_before, end_before), ledger.sitting_rows(start, end),
+                  start=start, end=end, compared=compared, target_percent=target_percent, large_attendees=large_attendees)
+
+
+def _years(problem: Problem) -> list[int]:
+    return sorted({problem.week.year, (problem.week + timedelta(days=6)).year}
+                  | {d.year for r in problem.requests for d in annual.request_window(problem, r)})
+
+
+def records(problem: Problem, ledger_path: Path | None) -> Records:
+    if ledger_path is None or not Path(ledger_path).exists():
+        return Records()
+    years = _years(problem)
+    start, end = date(years[0] - 1, 1, 1), date(years[-1] + 1, 1, 1)
+    with Ledger(ledger_path) as ledger:
+        items = [annual.AnnualItem.from_row(year, row) for year in years for row in ledger.annual_plan(year)]
+        held = [row for row in ledger.held_rows(start, end) if row["week"] != problem.week.isoformat()]
+        published = ledger.published_weeks(start - timedelta(days=6), end)
+        earlier = ledger.earlier_requests(problem.week, problem.week - timedelta(days=7 * problem.settings.repeat_weeks))
+    return Records(items=tuple(items), held=tuple(held), published=tuple(published), earlier=tuple(earlier))
+
+
+def policy_of(problem: Problem) -> negative_list.Policy:
+    """The negative list week.toml names (relative to the week's folder), else the shipped one."""
+    if not problem.settings.policy:
+        return negative_list.load_policy(None)
+    path = Path(problem.settings.policy)
+    return negative_list.load_policy(path if path.is_absolute() else Path(problem.source) / path)
 
 
 def review(problem: Problem, ledger_path: Path | None) -> Review:
-    """The week against the ledger's annual plans (nothing when there is no ledger)."""
-    if ledger_path is None or not Path(ledger_path).exists():
-        return Review()
-    with Ledger(ledger_path) as ledger:
-        items = annual_items(ledger, problem)
-    if not items:
-        return Review()
-    matches = annual.match(problem, items)
+    """The week against the ledger's annual plans, the quotas of week.toml and the negative list."""
+    return review_records(problem, records(problem, ledger_path), policy_of(problem))
+
+
+def review_records(problem: Problem, rec: Records, rules: negative_list.Policy | None = None) -> Review:
+    settings = problem.settings.quota
+    items = list(rec.items)
+    matches = annual.match(problem, items) if items else {}
     found = annual.findings(problem, items, matches)
-    return Review(findings=tuple(found), matches=matches, lines=(annual.summary_line(matches, found),))
+    lines = [annual.summary_line(matches, found)] if items else []
+
+    classes: dict[str, frozenset[str]] = {}
+    for r in problem.requests:
+        m = matches.get(r.id)
+        citywide = m.item.citywide if m is not None and m.item is not None else None
+        classes[r.id] = frozenset(quota.classes_of(kind=r.kind, title=r.title, attendees=r.attendees, citywide=citywide, settings=settings))
+    counted = [r for r in problem.requests if r.approval != RETURNED and r.fixed_start is None]
+    counted.sort(key=lambda r: not r.urgent)  # urgent requests take the quota first
+    week = [quota.Counted(unit=r.organiser, day=annual.request_day(problem, r), classes=classes[r.id], request_id=r.id, title=r.title) for r in counted]
+    held = [
+        quota.Counted(unit=row["organiser"], day=date.fromisoformat(row["day"]), classes=frozenset(quota.classes_of(
+            kind=row["kind"], title=row["title"], attendees=row.get("attendees"),
+            citywide=None if row.get("citywide") is None else bool(row["citywide"]), settings=settings)))
+        for row in rec.held
+    ]
+    covered = {(period, quota.period_span(period, day)[0]) for monday in rec.published for day in (monday, monday + timedelta(days=6)) for period in quota.PERIODS}
+    uses = quota.uses(settings, week, held, covered)
+    if uses:
+        lines.append("总量控制（只减不增）：" + "；".join(u.line for u in uses))
+
+    index = problem.request_index
+    reasons: dict[str, list[str]] = {}
+    for use in uses:
+        for rid in use.over:
+            r = index[rid]
+            n = use.held + use.requested.index(rid) + 1
+            text = f"{use.unit} {use.cls} {quota.PERIOD_ZH[use.period]}第{n}次，上限{use.cap}（{use.basis}）"
+            found.append(Finding("quota_exceeded", rid, f"{rid}「{r.title}」超出总量控制：{text}"))
+            reasons.setdefault(rid, []).append(text)
+    refusals: dict[str, list[tuple[str, str]]] = {}  # request id -> [(rule, reason)]
+    if settings.hard:
+        for rid, texts in reasons.items():
+            refusals.setdefault(rid, []).extend(("quota_exceeded", f"超出总量控制：{t}；week.toml 的 [quota] 为 hard = true，不予安排。") for t in texts)
+
+    days, kinds = (), {}
+    if rules is not None:
+        context = negative_list.Context(classes=classes, held=tuple(held), repeated=tuple(repeated_meetings(problem, list(rec.earlier))))
+        for hit in negative_list.hits(problem, rules, context):
+            rule = rules.rule(hit.rule)
+            r = index[hit.request_id]
+            found.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{rule.cite}"))
+            if rule.enforce == negative_list.HARD and hit.rule not in negative_list.ADJUSTING:
+                refusals.setdefault(r.id, []).append((hit.rule, f"{hit.detail}，{rule.cite}，不予安排。"))
+        days, kinds = negative_list.adjusted_days(problem, rules), negative_list.adjusted_kinds(problem, rules)
+    order = list(index)
+    excluded = tuple(
+        Outcome(request_id=rid, codes=(REJECTED,), rules=tuple(dict.fromkeys(rule for rule, _ in pairs)), reasons=tuple(text for _, text in pairs))
+        for rid, pairs in sorted(refusals.items(), key=lambda x: order.index(x[0]))
+    )
+    return Review(findings=tuple(found), matches=matches, classes=classes, uses=tuple(uses), lines=tuple(lines), excluded=excluded,
+                  policy=rules, no_meeting_dates=days, kind_max_minutes=kinds)
+
+
+def plan_findings(problem: Problem, plan: Plan, result: Review) -> list[Finding]:
+    """Flagged rules read on the solved plan (items on a flagged 无会日)."""
+    if result.policy is None:
+        return []
+    index = problem.request_index
+    out = []
+    for hit in negative_list.plan_hits(problem, plan, result.policy):
+        r = index[hit.request_id]
+        out.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{result.policy.rule(hit.rule).cite}"))
+    return out
 
 
 def mark_rows(rows: list[dict], result: Review) -> list[dict]:
-    """The ledger's request rows of a publication with 计划内/计划外 (None without an annual plan)."""
-    return [{**row, "annual": result.matches[row["id"]].status if row["id"] in result.matches else None} for row in rows]
+    """The ledger's request rows of a publication with 计划内/计划外 (None without an annual plan)
+    and whether each is a 全市性会议."""
+    return [
+        {**row, "annual": result.matches[row["id"]].status if row["id"] in result.matches else None,
+         "citywide": int(quota.CITYWIDE in result.classes[row["id"]]) if row["id"] in result.classes else None}
+        for row in rows
+    ]
 
 
-def without_excluded(problem: Problem, result: Review) -> Problem:
-    """The problem the solver sees: the excluded requests taken out."""
-    if not result.excluded:
+def for_solver(problem: Problem, result: Review) -> Problem:
+    """The problem the solver sees: the excluded requests taken out, the days a hard rule makes
+    无会日 marked, the lengths a hard rule lowers capped."""
+    if not (result.excluded or result.no_meeting_dates or result.kind_max_minutes):
         return problem
     gone = {o.request_id for o in result.excluded}
-    return replace(problem, requests=tuple(r for r in problem.requests if r.id not in gone))
+    settings = problem.settings
+    if result.kind_max_minutes:
+        kinds = dict(settings.kinds)
+        for kind, limit in result.kind_max_minutes.items():
+            kinds[kind] = replace(settings.caps(kind), max_minutes=limit)
+        settings = replace(settings, kinds=kinds)
+    days = tuple(replace(d, no_meeting=True) if d.date in result.no_meeting_dates else d for d in problem.days)
+    return replace(problem, settings=settings, days=days, requests=tuple(r for r in problem.requests if r.id not in gone))
 
 
 def with_excluded(problem: Problem, plan: Plan, result: Review) -> Plan:

@@ -143,11 +143,17 @@ def _m4_annual_plans(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m5_request_classes(db: sqlite3.Connection) -> None:
+    """Whether a published request is a 全市性会议 (for the quotas of later years)."""
+    db.execute("ALTER TABLE requests ADD COLUMN citywide INTEGER")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_publications", _m1_publications),
     ("0002_statistics", _m2_statistics),
     ("0003_tokens", _m3_tokens),
     ("0004_annual_plans", _m4_annual_plans),
+    ("0005_request_classes", _m5_request_classes),
 )
 
 
@@ -278,6 +284,11 @@ class Ledger:
         """Requests held on a day in [start, end), from the latest publication of each week."""
         rows = self._rows("requests", start - timedelta(days=6), end)
         return [r for r in rows if r["scheduled"] and r["day"] and start.isoformat() <= r["day"] < end.isoformat()]
+
+    def published_weeks(self, start: date, end: date) -> list[date]:
+        """The Mondays of the weeks published in [start, end)."""
+        rows = self.db.execute("SELECT DISTINCT week FROM publications WHERE week >= ? AND week < ? ORDER BY week", (start.isoformat(), end.isoformat()))
+        return [date.fromisoformat(row[0]) for row in rows]
 
     # --- annual plans (年度会议计划) -------------------------------------------------------------
 

@@ -41,7 +41,7 @@ def test_periods(text, expected):
 
 @pytest.mark.parametrize("text", ["第五季度", "13月", "上半年", "2026-13"])
 def test_bad_periods(text):
-    with pytest.raises(ValueError, match="is not a period of the year"):
+    with pytest.raises(ValueError, match="不是年内的期间"):
         parse_period(text)
 
 
@@ -62,11 +62,11 @@ def test_every_bad_cell_is_reported_with_its_location(tmp_path):
     assert caught.value.lines() == [
         'plan.csv, sheet "年度会议计划", row 2, column "单位": is empty; a value is required',
         'plan.csv, sheet "年度会议计划", row 2, column "规模（参会人数）": "四十" is not a whole number of 人 (e.g. 30)',
-        'plan.csv, sheet "年度会议计划", row 3, column "编号": "P1" is already used in row 2; ids must be unique',
-        'plan.csv, sheet "年度会议计划", row 3, column "计划季度或月份": "第五季度" is not a period of the year (全年, 第一季度 … 第四季度, Q1 … Q4, 1月 … 12月, or 2027-03)',
+        'plan.csv, sheet "年度会议计划", row 3, column "编号": "P1" 与第2行重复；编号须唯一',
+        'plan.csv, sheet "年度会议计划", row 3, column "计划季度或月份": "第五季度" 不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
         'plan.csv, sheet "年度会议计划", row 3, column "是否全市性会议": "也许" is not 是 or 否',
-        'plan.csv, sheet "年度会议计划", row 3, column "计划次数": "0" must be at least 1',
-        'plan.csv, sheet "年度会议计划", row 4, column "计划季度或月份": "2025-03" is not in 2026, the year being imported',
+        'plan.csv, sheet "年度会议计划", row 3, column "计划次数": "0" 应至少为1',
+        'plan.csv, sheet "年度会议计划", row 4, column "计划季度或月份": "2025-03" 不在导入的2026年度内',
     ]
     assert caught.value.summary() == "7 problems in plan.csv; nothing was scheduled."
 
@@ -137,7 +137,7 @@ def test_plan_year_import_then_check_flags_out_of_plan(tmp_path):
     assert "年度计划：计划内 16 项，计划外 29 项（其中未填紧急理由 25 项）" in check.output
     assert "H02「重大项目用地用林要素保障专题会」为年度计划外会议，未填紧急理由" in check.output
     assert "H70「市委全面深化改革委员会会议」" in check.output
-    assert not any(line.split(". ", 1)[-1].startswith("H82「") and "计划外" in line for line in check.output.splitlines())  # urgent with a reason
+    assert not any("H82「" in line and "计划外" in line for line in check.output.splitlines())  # urgent with a reason
     data = json.loads(invoke("check", EXAMPLE, "--ledger", ledger, "--json").output)
     assert data["annual_plan"]["H01"] == {"status": "计划内", "item": "P001"}
     assert data["annual_plan"]["H02"] == {"status": "计划外", "item": None}
@@ -162,7 +162,7 @@ def test_bad_annual_plan_exits_2_and_records_nothing(tmp_path):
     result = invoke("plan-year", "import", bad, "--year", 2026, "--ledger", ledger)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        'plan.csv, sheet "年度会议计划", row 2, column "计划季度或月份": "第五季度" is not a period of the year (全年, 第一季度 … 第四季度, Q1 … Q4, 1月 … 12月, or 2027-03)',
+        'plan.csv, sheet "年度会议计划", row 2, column "计划季度或月份": "第五季度" 不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
         "错误：1 problem in plan.csv; nothing was scheduled.",
     ]
     assert not ledger.exists()
@@ -177,3 +177,13 @@ def test_the_template_imports_back(tmp_path):
     [only] = read_annual_plan(target, 2026)
     assert (only.unit, only.title, only.quarter, only.citywide) == ("市应急管理局", "全市安全生产工作会议", 1, True)
     assert invoke("plan-year", "template", target).exit_code == 2  # never overwrites
+
+
+def test_publish_rows_carry_the_annual_status_and_the_class():
+    from scheduler.control import Review, mark_rows
+    from scheduler.annual import Match
+
+    review = Review(matches={"A": Match(request_id="A", status=IN_PLAN)}, classes={"A": frozenset({"全部", "全市性会议"})})
+    assert mark_rows([{"id": "A"}, {"id": "B"}], review) == [
+        {"id": "A", "annual": "计划内", "citywide": 1}, {"id": "B", "annual": None, "citywide": None},
+    ]

@@ -69,7 +69,7 @@ def test_ledger_migrations_are_numbered_and_run_once(tmp_path, monkeypatch):
         assert ledger.migrations() == ["0001_publications"]
     monkeypatch.setattr(module, "MIGRATIONS", everything)
     with Ledger(tmp_path / "l.sqlite") as ledger:  # brought up to date on opening
-        assert ledger.migrations() == ["0001_publications", "0002_statistics", "0003_tokens", "0004_annual_plans"]
+        assert ledger.migrations() == ["0001_publications", "0002_statistics", "0003_tokens", "0004_annual_plans", "0005_request_classes"]
     with Ledger(tmp_path / "l.sqlite") as ledger:
         assert ledger.migrate() == []
 

@@ -1,0 +1,86 @@
+"""The workbooks of 计划管理和总量控制 (openpyxl): the blank 年度会议计划, and plain report tables
+(the 双台账 reconciliation). Bytes out, deterministic for a given `now`."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime, timezone
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="999999")
+CHOICES = {"是否全市性会议": "是,否"}
+
+
+def _finish(wb: Workbook, now: datetime) -> bytes:
+    """Save with every zip entry and the document properties stamped `now` (same input, same bytes)."""
+    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
+    wb.properties.creator = "scheduler"
+    wb.properties.created = utc
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    stamp = now.timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the wall clock
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def _table(ws, headers, rows, widths=None) -> None:
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    for n, header in enumerate(headers, 1):
+        cell = ws.cell(row=1, column=n)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        ws.column_dimensions[get_column_letter(n)].width = (widths or {}).get(header, max(10, 2 * len(str(header)) + 2))
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.print_title_rows = "1:1"
+
+
+def blank_workbook(spec, example: tuple[str, ...], *, kinds: list[str], now: datetime) -> bytes:
+    """One sheet named after the spec, its Chinese headers, one example row, dropdowns."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = spec.zh
+    headers = [c.zh for c in spec.columns]
+    _table(ws, headers, [example], {"会议名称": 30, "单位": 18, "计划季度或月份": 16, "备注": 24})
+    choices = dict(CHOICES, 会议类型=",".join(kinds))
+    for col, header in enumerate(headers, 1):
+        if header in choices:
+            dv = DataValidation(type="list", formula1=f'"{choices[header]}"', allow_blank=True)
+            dv.error = f"请从下拉列表中选择：{choices[header]}"
+            dv.errorTitle = header
+            ws.add_data_validation(dv)
+            letter = get_column_letter(col)
+            dv.add(f"{letter}2:{letter}1000")
+    return _finish(wb, now)
+
+
+def report_workbook(sheets: list[tuple[str, list[str], list[tuple]]], *, now: datetime) -> bytes:
+    """A workbook of plain tables: (sheet name, headers, rows) each."""
+    wb = Workbook()
+    for n, (title, headers, rows) in enumerate(sheets):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = title[:31]
+        _table(ws, headers, rows)
+    return _finish(wb, now)
