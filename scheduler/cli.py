@@ -20,11 +20,11 @@ from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .ics import feeds
-from .intake import SHEETS, load_week
+from .intake import load_week
 from .report import (
     SCHEMA, check_text, figures, plan_from_json, plan_json, published_text, report_html, summary_text, week_span_zh, written_text,
 )
-from .excel import plan_workbook, template_workbook
+from .excel import plan_workbook
 from .notices import notices
 from .files import current_version, point_current, write_files, write_version
 from .ledger import Ledger
@@ -174,17 +174,16 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@click.option("--now", "now_text", metavar="时间", help="写入工作簿的时间（ISO 格式）；默认：现在。")
-def template(directory: Path, now_text: str | None) -> None:
-    """在 DIRECTORY（默认 new-week/）写入空白工作簿 week.xlsx（带下拉选项）和带注释的 week.toml。"""
-    now = _now(now_text)
+@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
+@click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="星期", help="这一周的无会日（周一..周日 或 mon..sun），可重复；默认：无。")
+def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
+    """在 DIRECTORY（默认 new-week/）写入下一周的空白工作簿 week.xlsx（带下拉选项，另有不被读取的
+    “填写示例”工作表）和带注释的 week.toml。"""
+    from .template import template_files
+
     if (directory / "week.xlsx").exists() or (directory / "week.toml").exists():
-        raise InputProblemsError(f"{directory} 中已有 week.xlsx 或 week.toml；请换一个空文件夹")
-    example_toml = (Path(__file__).parent / "week.toml.template").read_text(encoding="utf-8")
-    write_files(directory, {
-        "week.xlsx": template_workbook(SHEETS, list(DEFAULT_KINDS), now=now),
-        "week.toml": example_toml.encode("utf-8"),
-    })
+        raise InputProblemsError(f"{directory} 中已有 week.xlsx 或 week.toml；请选一个空文件夹")
+    write_files(directory, template_files(now=_now(now_text), no_meeting_days=no_meeting_days))
     click.echo(f"已写入 {directory / 'week.xlsx'} 和 {directory / 'week.toml'}")
 
 

@@ -131,7 +131,7 @@ def review_records(problem: Problem, rec: Records, rules: negative_list.Policy |
             r = index[rid]
             n = use.held + use.requested.index(rid) + 1
             text = f"{use.unit} {use.cls} {quota.PERIOD_ZH[use.period]}第{n}次，上限{use.cap}（{use.basis}）"
-            found.append(Finding("quota_exceeded", rid, f"{rid}「{r.title}」超出总量控制：{text}"))
+            found.append(Finding("quota_exceeded", rid, f"{rid}「{r.title}」超出总量控制：{text}" + ("，不予安排" if settings.hard else "")))
             reasons.setdefault(rid, []).append(text)
     refusals: dict[str, list[tuple[str, str]]] = {}  # request id -> [(rule, reason)]
     if settings.hard:
@@ -144,8 +144,9 @@ def review_records(problem: Problem, rec: Records, rules: negative_list.Policy |
         for hit in negative_list.hits(problem, rules, context):
             rule = rules.rule(hit.rule)
             r = index[hit.request_id]
-            found.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{rule.cite}"))
-            if rule.enforce == negative_list.HARD and hit.rule not in negative_list.ADJUSTING:
+            refused = rule.enforce == negative_list.HARD and hit.rule not in negative_list.ADJUSTING
+            found.append(Finding(hit.rule, r.id, f"{r.id}「{r.title}」{hit.detail}，{rule.cite}" + ("，不予安排" if refused else "")))
+            if refused:
                 refusals.setdefault(r.id, []).append((hit.rule, f"{hit.detail}，{rule.cite}，不予安排。"))
         days, kinds = negative_list.adjusted_days(problem, rules), negative_list.adjusted_kinds(problem, rules)
     order = list(index)

@@ -11,27 +11,41 @@ class SchedulerError(Exception):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InputProblem:
-    """One problem in the inputs, located as the user sees it (Excel row numbers, header = 1)."""
+    """One problem in the inputs, located as the user sees it (Excel row numbers, header = 1).
+
+    `key` locates a problem in week.toml (e.g. "office_hours.morning"); `message` is Chinese and
+    reads on after the quoted value, e.g. value "王致刚", message "不是「领导」表中的领导，是否为「王志刚」？".
+    """
 
     source: str
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    key: str | None = None
     value: str | None = None
     message: str
 
     def __str__(self) -> str:
         where = [self.source]
         if self.sheet:
-            where.append(f'sheet "{self.sheet}"')
+            where.append(f"工作表「{self.sheet}」")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"第{self.row}行")
         if self.column:
-            where.append(f'column "{self.column}"')
+            where.append(f"「{self.column}」列")
+        if self.key:
+            where.append(f"设置项 {self.key}")
         text = self.message
         if self.value is not None:
-            text = f'"{self.value}" {text}'
-        return f"{', '.join(where)}: {text}"
+            text = f"「{quote(self.value)}」{text}"
+        return f"{'，'.join(where)}：{text}"
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """A value as shown back in a message: one line, control characters made visible, bounded."""
+    text = str(value)
+    text = "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class InputErrors(SchedulerError):
@@ -43,9 +57,7 @@ class InputErrors(SchedulerError):
         super().__init__(self.summary())
 
     def summary(self) -> str:
-        n = len(self.problems)
-        noun = "problem" if n == 1 else "problems"
-        return f"{n} {noun} in {self.source}; nothing was scheduled."
+        return f"{self.source} 中有 {len(self.problems)} 处问题；未作任何安排，也未写出任何文件。"
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
@@ -53,6 +65,10 @@ class InputErrors(SchedulerError):
 
 class ConfigError(SchedulerError):
     """week.toml, the calendar data or a command-line setting is unusable."""
+
+
+class SettingsErrors(InputErrors, ConfigError):
+    """week.toml (or a --set override) breaks its schema; every problem located by its key."""
 
 
 class CalendarDataMissing(ConfigError):

@@ -1,4 +1,4 @@
-"""Workbooks written with openpyxl: the 一周会议安排表 (plan.xlsx) and the blank template.
+"""The plan workbook written with openpyxl: the 一周会议安排表 (plan.xlsx); the blank template is template.py.
 
 Bytes are deterministic: document properties carry the run time passed in, and the zip entries
 get that time too (openpyxl would stamp the wall clock).
@@ -24,15 +24,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
-
-
-WIDTHS = {"会议名称": 40, "出席领导": 26, "参会范围": 40, "套开说明": 40, "备注": 30, "主办单位": 22, "地点": 18, "起止时间": 13}
-THIN = Side(style="thin", color="999999")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _finish(wb: Workbook, now: datetime) -> bytes:
@@ -53,27 +47,6 @@ def _finish(wb: Workbook, now: datetime) -> bytes:
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
             dst.writestr(entry, data)
     return out.getvalue()
-
-
-def _sheet(wb: Workbook, title: str, headers, rows, *, first: bool = False):
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title[:31]
-    ws.append(list(headers))
-    for row in rows:
-        ws.append(list(row))
-    for n, header in enumerate(headers, 1):
-        cell = ws.cell(row=1, column=n)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        ws.column_dimensions[get_column_letter(n)].width = WIDTHS.get(header, 12)
-    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-    ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    return ws
 
 
 # --- plan.xlsx ----------------------------------------------------------------------------------
@@ -290,7 +263,7 @@ def main_sheet(ws, problem: Problem, plan: Plan, *, now: datetime) -> None:
 def leader_entries(problem: Problem, plan: Plan, leader_id: str) -> list[tuple]:
     """(start, end, 活动, 地点, 出席方式, 承办单位) of one leader's week; commitments without
     their text (they may be private)."""
-    index, rooms = problem.request_index, problem.room_index
+    index = problem.request_index
     out = []
     for s in plan.sittings:
         for a, b in s.segments_of(leader_id):
@@ -379,38 +352,4 @@ def plan_workbook(problem: Problem, plan: Plan, *, now: datetime) -> bytes:
     for leader in problem.leaders:
         leader_sheet(wb.create_sheet(), problem, plan, leader, _sheet_name(leader.name, taken))
     internal_sheet(wb.create_sheet(), problem, plan)
-    return _finish(wb, now)
-
-
-# --- the blank template -------------------------------------------------------------------------
-
-EXAMPLES = {
-    "会议申请": ("H01", "全市重点项目建设推进会", "推进会", "市发展改革委", "通报重点项目建设进度", "重点项目", "王志刚", "", "市发展改革委、市财政局", "35", "90", "60", "2026-12-07", "2026-12-11", "上午", "", "现场", "是", "", "是", "否", "", "2026-12-02 10:15", "同意", "李明 0571-8800101", ""),
-    "公务接待": ("J01", "省发展改革委调研组来我市调研", "省发展改革委", "省发改函〔2026〕318号", "2026-12-08", "14:30", "17:00", "王志刚", "市政府第一会议室", "8"),
-    "领导": ("L01", "王志刚", "常务副市长", "1", "wangzhigang@example.cn", "4", ""),
-    "会议室": ("R01", "市政府第一会议室", "80", "是", "市政府大楼"),
-    "已有日程": ("王志刚", "2026-12-09 08:30", "2026-12-09 12:00", "全省财政工作会议", "是"),
-}
-
-
-def template_workbook(sheets, kinds: list[str], *, now: datetime) -> bytes:
-    """A workbook with every sheet and column (Chinese headers), one example row each, and
-    dropdowns for the 是/否, 时段, 会议形式, 会议类型 and 审批状态 columns."""
-    wb = Workbook()
-    for n, spec in enumerate(sheets):
-        headers = [c.zh for c in spec.columns]
-        ws = _sheet(wb, spec.zh, headers, [EXAMPLES[spec.zh]], first=n == 0)
-        choices = {
-            "可否套开": "是,否", "列入年度计划": "是,否", "紧急": "是,否", "视频会议": "是,否", "外出": "是,否",
-            "时段": "上午,下午,不限", "会议形式": "现场,视频,电视电话", "审批状态": "待审,同意,退回",
-            "会议类型": ",".join(kinds),
-        }
-        for col, header in enumerate(headers, 1):
-            if header in choices:
-                dv = DataValidation(type="list", formula1=f'"{choices[header]}"', allow_blank=True)
-                dv.error = f"请从下拉列表中选择：{choices[header]}"
-                dv.errorTitle = header
-                ws.add_data_validation(dv)
-                letter = get_column_letter(col)
-                dv.add(f"{letter}2:{letter}500")
     return _finish(wb, now)

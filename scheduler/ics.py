@@ -26,13 +26,61 @@ UTC = ZoneInfo("UTC")
 # --- reading busy calendars -------------------------------------------------------------------
 
 
-def read_busy(data: bytes, *, leader: str, start: datetime, end: datetime, source: str) -> list[Commitment]:
-    """A leader's existing events between start and end, recurring ones expanded."""
+# Bounds on reading a busy calendar: how many events a file may hold, and how many steps a
+# recurrence may take from its first occurrence to the end of the planned week.
+MAX_BUSY_COMPONENTS = 5000
+MAX_RECURRENCE_STEPS = 50_000
+_FREQ_SECONDS = {"HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400, "MONTHLY": 28 * 86400, "YEARLY": 365 * 86400}
+_BY_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS")
+
+
+class BusyRefused(ValueError):
+    """A busy calendar over a bound; the message says which."""
+
+
+def _recurrence_steps(event, end: datetime) -> int:
+    """An upper bound of the work to expand the event's recurrences up to `end`."""
+    rules = event.get("RRULE")
+    if rules is None:
+        return 0
+    first = event.decoded("DTSTART")
+    if not isinstance(first, datetime):
+        first = datetime.combine(first, time(0))
+    first = first if first.tzinfo else first.replace(tzinfo=end.tzinfo)
+    span = max((end - first).total_seconds(), 0)
+    steps = 0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        freq = str((rule.get("FREQ") or ["?"])[0]).upper()
+        if freq not in _FREQ_SECONDS:
+            raise BusyRefused(f"含按{'秒' if freq == 'SECONDLY' else '分钟' if freq == 'MINUTELY' else '未知频率'}重复的日程（FREQ={freq}）；只接受按小时、天、周、月、年重复的日程")
+        interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+        spread = 1
+        for part in _BY_PARTS:
+            spread *= max(len(rule.get(part) or []), 1)
+        steps += int(span // (_FREQ_SECONDS[freq] * interval) + 1) * spread
+    return steps
+
+
+def read_busy(data: bytes, *, leader: str, start: datetime, end: datetime, source: str, max_events: int = 200) -> list[Commitment]:
+    """A leader's existing events between start and end, recurring ones expanded (within that
+    span only). Bounded: a file of more than MAX_BUSY_COMPONENTS events, a recurrence that would
+    take more than MAX_RECURRENCE_STEPS steps, or more than `max_events` events in the span is
+    refused with a ValueError saying so (in Chinese)."""
+    components = data.count(b"BEGIN:VEVENT")
+    if components > MAX_BUSY_COMPONENTS:
+        raise ValueError(f"有 {components} 个日程，超过每个文件 {MAX_BUSY_COMPONENTS} 个的上限；请只导出近期的日程")
     try:
         calendar = icalendar.Calendar.from_ical(data)
+        for event in calendar.walk("VEVENT"):
+            if _recurrence_steps(event, end) > MAX_RECURRENCE_STEPS:
+                raise BusyRefused(f"日程「{str(event.get('SUMMARY', ''))[:40]}」的重复规则过密或起点过早，展开需超过 {MAX_RECURRENCE_STEPS} 步；请缩短重复范围后重新导出")
         events = recurring_ical_events.of(calendar).between(start, end)
-    except Exception as exc:  # the parsers raise ValueError, KeyError, and their own types
-        raise ValueError(f"is not a readable iCalendar file ({exc.__class__.__name__}: {exc})") from None
+    except BusyRefused:
+        raise
+    except Exception:  # the parsers raise KeyError, TypeError and their own types
+        raise ValueError("不是可读的 iCalendar（.ics）文件；请从日历软件重新导出") from None
+    if len(events) > max_events:
+        raise ValueError(f"在计划周内有 {len(events)} 个日程，超过每位领导 {max_events} 个的上限")
     tz = start.tzinfo
     out = []
     for event in events:

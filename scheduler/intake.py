@@ -1,24 +1,32 @@
 """The only reader of the week's folder: week.toml, the workbook or CSVs, and busy/*.ics.
 
-Every cell is read as text (dtype=str) and parsed by `values`, so that a problem can quote what
-the user typed, with the file, sheet, row (as Excel numbers it: header = row 1) and column.
-All problems of a run are collected and raised together as `InputErrors`.
+Every cell is read as text and parsed by `values`, so that a problem can quote what the user
+typed, with the file, sheet, row (as Excel numbers it: header = row 1) and column. All problems
+of a run are collected and raised together as `InputErrors`, in Chinese.
+
+Work is bounded before it is done: only regular files inside the folder are opened, each up to a
+size limit; sheets, cells and busy calendars have the limits below (README "Limits").
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import errno
 import io
+import os
 import re
+import stat
 import zipfile
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-import pandas as pd
+from openpyxl import load_workbook
 
 from . import ics
-from .config import Settings, load_settings
+from .config import MAX_TOML_BYTES, Settings, load_settings, suggest_kinds
 from .domain import (
     ANY_PART, APPROVED, MORNING, AFTERNOON, ON_SITE, PENDING, RETURNED, TELECONF, VIDEO,
     Commitment, Leader, MeetingRequest, Problem, Reception, Room,
@@ -28,6 +36,27 @@ from .values import (
     clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
 )
 from .workcal import week_days
+
+# --- limits (README "Limits" lists each with what a run over it prints) ------------------------
+
+MB = 1024 * 1024
+MAX_WORKBOOK_BYTES = 10 * MB
+MAX_WORKBOOK_UNZIPPED_BYTES = 100 * MB
+MAX_CSV_BYTES = 5 * MB
+MAX_ICS_BYTES = 2 * MB
+MAX_BUSY_FILES = 200
+MAX_ROWS = {"requests": 500, "receptions": 500, "leaders": 300, "rooms": 300, "commitments": 2000}
+MAX_OTHER_ROWS = 2000  # sheets read from files of their own (年度会议计划)
+MAX_SCANNED_ROWS = 20_000  # rows looked at in one sheet, empty ones included
+MAX_COLUMNS = 100  # columns read from a sheet; later columns are ignored
+MAX_CELL_CHARS = 2000
+MAX_BUSY_PER_LEADER = 200  # existing commitments (sheet and busy/*.ics) of one leader in the week
+MAX_BUSY_PER_WEEK = 2000
+MAX_NUMBER = 100_000  # attendees, capacity, guests
+MAX_MINUTES = 1440
+MAX_PER_DAY = 50
+MAX_RANK = 1_000_000
+MULTILINE_FIELDS = {"agenda", "note", "urgent_reason"}  # the only cells that may hold line breaks
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +104,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         "领导 leader *", "开始 start *", "结束 end *", "事项 title *", "外出 away")),
 )
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
+EXAMPLE_SHEET = "填写示例"  # the template's example rows live here; intake never reads it
 PARTS = {"上午": MORNING, "am": MORNING, "下午": AFTERNOON, "pm": AFTERNOON, "不限": ANY_PART, "全天": ANY_PART, "": ANY_PART}
 FORMATS = {"现场": ON_SITE, "现场会": ON_SITE, "": ON_SITE, "视频": VIDEO, "视频会议": VIDEO, "电视电话": TELECONF, "电视电话会议": TELECONF}
 APPROVALS = {"待审": PENDING, "": PENDING, "同意": APPROVED, "已同意": APPROVED, "退回": RETURNED, "已退回": RETURNED}
@@ -87,28 +117,83 @@ class Table:
     spec: SheetSpec
     source: str  # file name
     sheet: str | None  # sheet name in a workbook, None for a CSV
-    headers: dict[str, str]  # field -> header as written
+    headers: dict[str, str]  # field -> header as written (trimmed)
     rows: list[tuple[int, dict[str, str]]]  # (Excel row number, field -> cleaned text)
+    bad: set[tuple[int, str]] = dc_field(default_factory=set)  # (row, field) already reported
 
 
 class Collector:
-    """Collects InputProblems; `at(table, row, field)` binds the location."""
+    """Collects InputProblems; `add(table, row, field, ...)` binds the location."""
 
     def __init__(self) -> None:
         self.problems: list[InputProblem] = []
 
-    def add(self, table: Table | None, row: int | None, field: str | None, value: str | None, message: str, *, source: str = "") -> None:
+    def add(self, table: Table | None, row: int | None, field: str | None, value: str | None, message: str, *, source: str = "", sheet: str | None = None) -> None:
         column = None
         if table is not None and field is not None:
             column = table.headers.get(field) or next(c.zh for c in table.spec.columns if c.field == field)
         self.problems.append(InputProblem(
             source=table.source if table else source,
-            sheet=(table.sheet or table.spec.zh) if table else None,
+            sheet=(table.sheet or table.spec.zh) if table else sheet,
             row=row, column=column, value=value, message=message,
         ))
 
 
-# --- reading files ----------------------------------------------------------------------------
+def _span(week: date) -> str:
+    return f"{week}至{week + timedelta(days=6)}"
+
+
+# --- opening files: regular files inside the folder, bounded ----------------------------------------
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB else f"{max(n // 1024, 1)} KB"
+
+
+def read_regular(path: Path, folder: Path, limit: int, out: Collector, name: str) -> bytes | None:
+    """The bytes of `path` if it is a regular file inside `folder` no larger than `limit`;
+    otherwise a located problem and None. A FIFO, a device or a link out of the folder is never opened."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            if not target.is_relative_to(folder.resolve()):
+                out.add(None, None, None, None, "是指向文件夹外的链接；只读取本文件夹内的普通文件", source=name)
+                return None
+            info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            out.add(None, None, None, None, "是文件夹，不是文件", source=name)
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            out.add(None, None, None, None, "不是普通文件（可能是管道或设备），不予读取", source=name)
+            return None
+        if info.st_size > limit:
+            out.add(None, None, None, None, f"有 {_size(info.st_size)}，超过上限 {_size(limit)}", source=name)
+            return None
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        reason = "没有读取权限" if exc.errno in (errno.EACCES, errno.EPERM) else f"系统错误 {errno.errorcode.get(exc.errno or 0, exc.errno)}"
+        out.add(None, None, None, None, f"无法读取（{reason}）", source=name)
+        return None
+    except RuntimeError:  # a symlink loop
+        out.add(None, None, None, None, "是循环的链接，无法读取", source=name)
+        return None
+    if len(data) > limit:
+        out.add(None, None, None, None, f"超过上限 {_size(limit)}", source=name)
+        return None
+    return data
+
+
+def _entries(folder: Path) -> dict[str, Path]:
+    """The folder's entries by lower-cased name (never follows anything)."""
+    try:
+        return {p.name.lower(): p for p in folder.iterdir()}
+    except OSError:
+        return {}
+
+
+# --- reading sheets -------------------------------------------------------------------------------
 
 
 def _header_field(spec: SheetSpec, header: str) -> str | None:
@@ -117,6 +202,94 @@ def _header_field(spec: SheetSpec, header: str) -> str | None:
         if text in (col.zh.lower(), col.en.lower()):
             return col.field
     return None
+
+
+def _cell_text(value: object) -> str:
+    """An openpyxl cell value as the text staff see."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}" if (value.hour, value.minute, value.second) != (0, 0, 0) else f"{value:%Y-%m-%d}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+
+
+def _cell_problem(text: str, multiline: bool) -> str | None:
+    """What is wrong with a cell's raw text before it is parsed, if anything."""
+    if len(text) > MAX_CELL_CHARS:
+        return f"有 {len(text)} 个字符，超过单元格上限 {MAX_CELL_CHARS} 个字符"
+    if bad := _CONTROL.search(text):
+        return f"含有不可见的控制字符（U+{ord(bad.group()):04X}）；请删除后再保存"
+    if not multiline and _LINE_BREAK.search(text):
+        return "含有换行；此列只能写一行（多个值用 、 分隔）"
+    return None
+
+
+def _table(spec: SheetSpec, rows, source: str, sheet: str | None, out: Collector) -> Table | None:
+    """A Table from an iterator of rows (lists of cell text; the first is the header)."""
+    table = Table(spec, source, sheet, {}, [])
+    header_row = next(rows, None)
+    if header_row is None:
+        out.add(table, None, None, None, "没有标题行；请保留模板的标题行（第1行）")
+        return None
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header_row[:MAX_COLUMNS]):
+        text = clean(raw)
+        field = _header_field(spec, text) if text and _cell_problem(text, False) is None else None
+        if field is None:
+            continue
+        if field in positions:
+            first = table.headers[field]
+            out.add(table, 1, None, text, f"与第{_column_letter(positions[field])}列「{first}」是同一列（比较时忽略首尾空格）；删去重复的一列")
+            continue
+        positions[field] = index
+        table.headers[field] = text
+    for col in spec.columns:
+        if col.required and col.field not in positions:
+            out.add(table, 1, None, None, f"缺少「{col.zh}」列（或英文「{col.en}」）；此列必填")
+    limit = MAX_ROWS.get(spec.key, MAX_OTHER_ROWS)
+    for number, cells in enumerate(rows, start=2):
+        if number > MAX_SCANNED_ROWS:
+            out.add(table, None, None, None, f"超过 {MAX_SCANNED_ROWS} 行（含空行）；删去多余的行后再试")
+            return None
+        values: dict[str, str] = {}
+        for field, index in positions.items():
+            raw = _cell_text(cells[index]) if index < len(cells) else ""
+            problem = _cell_problem(raw, field in MULTILINE_FIELDS)
+            if problem:
+                out.add(table, number, field, raw, problem)
+                table.bad.add((number, field))
+                values[field] = "?"
+            else:
+                values[field] = clean(raw)
+        if any(values.values()):
+            if len(table.rows) >= limit:
+                out.add(table, number, None, None, f"超过每表 {limit} 行数据的上限；请删去多余的行或分批处理")
+                return None
+            table.rows.append((number, values))
+    return table
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _decode_csv(raw: bytes) -> str:
@@ -128,60 +301,109 @@ def _decode_csv(raw: bytes) -> str:
     raise UnicodeDecodeError("gb18030", raw, 0, 1, "neither UTF-8 nor GB18030")
 
 
-def _table(spec: SheetSpec, frame: pd.DataFrame, source: str, sheet: str | None, out: Collector) -> Table:
-    headers: dict[str, str] = {}
-    for header in frame.columns:
-        field = _header_field(spec, str(header))
-        if field and field not in headers:
-            headers[field] = str(header).strip()
-    table = Table(spec, source, sheet, headers, [])
-    for col in spec.columns:
-        if col.required and col.field not in headers:
-            out.add(table, 1, None, None, f'has no column "{col.zh}" (or "{col.en}"); it is required')
-    by_field = {field: header for field, header in headers.items()}
-    for index, record in enumerate(frame.to_dict("records")):
-        values = {field: clean(record.get(header, "")) for field, header in by_field.items()}
-        if any(values.values()):
-            table.rows.append((index + 2, values))
-    return table
+def _csv_rows(text: str):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        yield [cell.strip() if cell.isspace() else cell for cell in row]
+
+
+def _csv_table(spec: SheetSpec, raw: bytes, name: str, out: Collector) -> Table | None:
+    try:
+        text = _decode_csv(raw)
+    except UnicodeDecodeError:
+        out.add(None, None, None, None, "既不是 UTF-8 也不是 GB18030 编码的 CSV；请在 Excel 中另存为“CSV UTF-8”", source=name)
+        return None
+    if not text.strip():
+        out.add(None, None, None, None, "是空文件，连标题行也没有；不用此表就删去该文件，用则至少保留标题行", source=name)
+        return None
+    try:
+        return _table(spec, _csv_rows(text), name, None, out)
+    except csv.Error as exc:
+        too_long = "field larger" in str(exc)
+        out.add(None, None, None, None, f"有超过 {csv.field_size_limit()} 个字符的单元格，超过上限" if too_long else "不是格式正确的 CSV（引号未配对等）；请在 Excel 中重新另存", source=name)
+        return None
+
+
+def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str, ...] | None = None, specs: tuple[SheetSpec, ...] = SHEETS) -> dict[str, Table]:
+    """The known sheets of a workbook (`only`: just these, none of them required)."""
+    name = path.name
+    tables: dict[str, Table] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+        if unzipped > MAX_WORKBOOK_UNZIPPED_BYTES:
+            out.add(None, None, None, None, f"解压后有 {_size(unzipped)}，超过上限 {_size(MAX_WORKBOOK_UNZIPPED_BYTES)}", source=name)
+            return tables
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # zipfile and openpyxl raise many types for a damaged file
+        out.add(None, None, None, None, "无法作为 Excel 工作簿（.xlsx）读取：文件已损坏或不是 .xlsx；请在 Excel 中另存为 .xlsx", source=name)
+        return tables
+    try:
+        found: dict[str, str] = {}
+        for sheet_name in wb.sheetnames:
+            key = clean(sheet_name).lower()
+            spec = next((s for s in specs if key in (s.zh, s.key)), None)
+            if spec is None and len(specs) == 1 and len(wb.sheetnames) == 1:
+                spec = specs[0]  # a file of one sheet: its only sheet, whatever its name
+            if spec is None or only is not None and spec.key not in only:
+                continue
+            if spec.key in found:
+                out.add(None, None, None, None, f"工作表「{sheet_name}」与「{found[spec.key]}」是同一张表（比较时忽略首尾空格，隐藏的表也算）；删去多余的一张", source=name)
+                continue
+            found[spec.key] = sheet_name
+            ws = wb[sheet_name]
+            if not hasattr(ws, "iter_rows"):
+                out.add(None, None, None, None, "是图表，不是数据表；请放入数据表（可用 scheduler template 生成的模板）", source=name, sheet=sheet_name)
+                continue
+            rows = ([_cell_text(v) for v in row] for row in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True))
+            table = _table(spec, rows, name, sheet_name, out)
+            if table is not None:
+                tables[spec.key] = table
+        for spec in specs:
+            if spec.required and spec.key not in found and only is None:
+                out.add(None, None, None, None, f"没有「{spec.zh}」工作表（或英文「{spec.key}」）；此表必填", source=name)
+    except Exception:  # a damaged sheet part only shows while it is read
+        out.add(None, None, None, None, "读取途中出错：工作簿已损坏；请在 Excel 中另存为 .xlsx", source=name)
+    finally:
+        wb.close()
+    return tables
 
 
 def read_tables(folder: Path, out: Collector) -> dict[str, Table]:
     """The sheets of the week's workbook, or its CSV files, as Tables."""
-    workbooks = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
-    chosen = folder / "week.xlsx" if (folder / "week.xlsx").exists() else (workbooks[0] if len(workbooks) == 1 else None)
+    entries = _entries(folder)
+    workbooks = sorted((p for key, p in entries.items() if key.endswith(".xlsx") and not key.startswith("~$")), key=lambda p: p.name)
+    csvs: dict[str, list[Path]] = {}
+    for spec in SHEETS:
+        csvs[spec.key] = [entries[n] for n in (f"{spec.zh}.csv", f"{spec.key}.csv") if n in entries]
+    where = folder.name or str(folder)
     tables: dict[str, Table] = {}
+    chosen = entries.get("week.xlsx") or (workbooks[0] if len(workbooks) == 1 else None)
     if len(workbooks) > 1 and chosen is None:
-        out.add(None, None, None, None, f"holds {len(workbooks)} workbooks ({', '.join(p.name for p in workbooks)}); name the week's one week.xlsx", source=str(folder))
+        out.add(None, None, None, None, f"有 {len(workbooks)} 个工作簿（{'、'.join(p.name for p in workbooks)}）；请把本周的那个命名为 week.xlsx", source=where)
+        return tables
+    present = [p.name for paths in csvs.values() for p in paths]
+    if chosen is not None and present:
+        out.add(None, None, None, None, f"同时有工作簿 {chosen.name} 和 CSV 文件（{'、'.join(present)}）；只保留一种：删去 CSV，或把工作簿移出文件夹", source=where)
         return tables
     if chosen is not None:
-        try:
-            frames = pd.read_excel(chosen, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            out.add(None, None, None, None, f"cannot be read as an Excel workbook ({exc.__class__.__name__}: {exc})", source=chosen.name)
-            return tables
-        names = {clean(name).lower(): name for name in frames}
-        for spec in SHEETS:
-            name = names.get(spec.zh) or names.get(spec.key)
-            if name is None:
-                if spec.required:
-                    out.add(None, None, None, None, f'has no sheet "{spec.zh}" (or "{spec.key}"); it is required', source=chosen.name)
-                continue
-            tables[spec.key] = _table(spec, frames[name], chosen.name, name, out)
-        return tables
+        raw = read_regular(chosen, folder, MAX_WORKBOOK_BYTES, out, chosen.name)
+        return _workbook_tables(chosen, raw, out) if raw is not None else tables
     for spec in SHEETS:
-        path = next((folder / f"{n}.csv" for n in (spec.zh, spec.key) if (folder / f"{n}.csv").exists()), None)
-        if path is None:
+        paths = csvs[spec.key]
+        if len(paths) > 1:
+            out.add(None, None, None, None, f"同时有 {paths[0].name} 和 {paths[1].name}，是同一张表；删去其中一个", source=where)
+            continue
+        if not paths:
             if spec.required:
-                out.add(None, None, None, None, f'has no {spec.zh}.csv (or {spec.key}.csv) and no workbook; run "scheduler template" for a blank one', source=str(folder))
+                out.add(None, None, None, None, f"没有 {spec.zh}.csv（或 {spec.key}.csv），也没有工作簿；可运行 scheduler template 生成空白模板", source=where)
             continue
-        try:
-            text = _decode_csv(path.read_bytes())
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            out.add(None, None, None, None, f"cannot be read as CSV in UTF-8 or GB18030 ({exc})", source=path.name)
+        raw = read_regular(paths[0], folder, MAX_CSV_BYTES, out, paths[0].name)
+        if raw is None:
             continue
-        tables[spec.key] = _table(spec, frame, path.name, None, out)
+        table = _csv_table(spec, raw, paths[0].name, out)
+        if table is not None:
+            tables[spec.key] = table
     return tables
 
 
@@ -193,21 +415,23 @@ class RowReader:
 
     def __init__(self, table: Table, row: int, values: dict[str, str], out: Collector, near: date):
         self.table, self.row, self.values, self.out, self.near = table, row, values, out, near
-        self.ok = True
+        self.ok = not any((row, f) in table.bad for f in values)
 
     def raw(self, field: str) -> str:
-        return self.values.get(field, "")
+        return "" if (self.row, field) in self.table.bad else self.values.get(field, "")
 
     def fail(self, field: str, message: str, value: str | None = None) -> None:
         self.ok = False
         self.out.add(self.table, self.row, field, value if value is not None else self.raw(field), message)
 
     def get(self, field: str, parse, default=None):
+        if (self.row, field) in self.table.bad:
+            return default
         text = self.raw(field)
         if not text:
             if next(c for c in self.table.spec.columns if c.field == field).required:
                 self.ok = False
-                self.out.add(self.table, self.row, field, None, "is empty; a value is required")
+                self.out.add(self.table, self.row, field, None, "为空；此列必填")
             return default
         try:
             return parse(text)
@@ -218,12 +442,24 @@ class RowReader:
     def text(self, field: str) -> str:
         return self.get(field, lambda s: s, "")
 
-    def unique_id(self, seen: dict[str, int]) -> str:
-        """The row's 编号, reported when an earlier row of the sheet has it already."""
-        value = self.text("id")
-        if value in seen:
-            self.fail("id", f"is already used in row {seen[value]}; ids must be unique")
-        seen.setdefault(value, self.row)
+    def number(self, field: str, *, unit: str = "", low: int = 0, high: int = MAX_NUMBER, default=None):
+        value = self.get(field, lambda s: parse_int(s, unit=unit), default)
+        if value is not None and value is not default:
+            if value < low:
+                self.fail(field, f"应至少为 {low}")
+                return default
+            if value > high:
+                self.fail(field, f"超过上限 {high}")
+                return default
+        return value
+
+    def unique(self, field: str, seen: dict[str, int], what: str) -> str:
+        """The row's value of `field`, reported when an earlier row of the sheet has it already."""
+        value = self.text(field)
+        if value and value in seen:
+            self.fail(field, f"与第{seen[value]}行重复；{what}须唯一")
+        if value:
+            seen.setdefault(value, self.row)
         return value
 
     def choice(self, field: str, choices: dict[str, str]) -> str:
@@ -231,9 +467,31 @@ class RowReader:
         key = text.lower()
         if key in choices:
             return choices[key]
-        options = "/".join(dict.fromkeys(v for k, v in choices.items() if k))
-        self.fail(field, f"is not one of {options}")
+        options = "、".join(dict.fromkeys(v for k, v in choices.items() if k))
+        self.fail(field, f"不是可选的值（{options}）")
         return choices[""] if "" in choices else next(iter(choices.values()))
+
+    def leader(self, field: str, names: "LeaderNames") -> str:
+        text = self.raw(field)
+        if (self.row, field) in self.table.bad:
+            return ""
+        if not text:
+            return self.get(field, names.resolve, "")
+        try:
+            return names.resolve(text)
+        except ValueError as exc:
+            self.fail(field, str(exc))
+            return ""
+
+    def leaders(self, field: str, names: "LeaderNames") -> tuple[str, ...]:
+        """The leaders named in a list cell; each unknown name is its own problem."""
+        ids = []
+        for name in parse_list(self.raw(field)):
+            try:
+                ids.append(names.resolve(name))
+            except ValueError as exc:
+                self.fail(field, str(exc), value=name)
+        return tuple(dict.fromkeys(ids))
 
 
 class LeaderNames:
@@ -252,51 +510,42 @@ class LeaderNames:
         if key in self.by_key or key.lower() in self.by_key:
             return self.by_key.get(key) or self.by_key[key.lower()]
         close = difflib.get_close_matches(key, self.names, n=3, cutoff=0.5)
-        hint = f"; did you mean {'、'.join(close)}?" if close else "; add them to the sheet \"领导\" first"
-        raise ValueError(f"is not a leader in the sheet \"领导\"{hint}")
-
-    def resolve_list(self, text: str) -> tuple[str, ...]:
-        ids, bad = [], []
-        for name in parse_list(text):
-            try:
-                ids.append(self.resolve(name))
-            except ValueError as exc:
-                bad.append(f'"{name}" {exc}')
-        if bad:
-            raise ValueError("names unknown leaders: " + "; ".join(bad))
-        return tuple(dict.fromkeys(ids))
+        hint = f"，是否为{'、'.join(f'「{c}」' for c in close)}？" if close else "；请先在「领导」表中添加"
+        raise ValueError(f"不是「领导」表中的领导{hint}")
 
 
 def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
     leaders: list[Leader] = []
     seen: dict[str, int] = {}
+    names: dict[str, int] = {}
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, near)
-        leader_id = r.unique_id(seen)
+        leader_id = r.unique("id", seen, "编号")
+        name = r.unique("name", names, "姓名（同名的领导请在姓名后加以区分）")
         leader = Leader(
-            id=leader_id, name=r.text("name"), title=r.text("title"), rank=r.get("rank", parse_int, 999),
-            email=r.text("email") or None, max_per_day=r.get("max_per_day", parse_int), pair=r.text("pair") or None,
+            id=leader_id, name=name, title=r.text("title"), rank=r.number("rank", high=MAX_RANK, default=999),
+            email=r.text("email") or None, max_per_day=r.number("max_per_day", low=1, high=MAX_PER_DAY), pair=r.text("pair") or None,
         )
-        if leader.id and leader.name:  # kept even when another cell is bad, so names still resolve
-            leaders.append(leader)
+        if leader.id and leader.name and seen[leader.id] == row and names[leader.name] == row:
+            leaders.append(leader)  # kept even when another cell is bad, so names still resolve
     ids = {leader.id for leader in leaders}
     for row, values in table.rows if table else []:
         pair = values.get("pair", "")
-        if pair and pair not in ids:
-            out.add(table, row, "pair", pair, "is not the 编号 of a leader in this sheet")
+        if pair and (row, "pair") not in table.bad and pair not in ids:
+            out.add(table, row, "pair", pair, "不是本表中领导的编号")
     return leaders
 
 
 def _rooms(table: Table | None, out: Collector, near: date) -> list[Room]:
     rooms: list[Room] = []
     seen: dict[str, int] = {}
+    names: dict[str, int] = {}
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, near)
-        room_id = r.unique_id(seen)
-        capacity = r.get("capacity", lambda s: parse_int(s, unit="人"), 0)
-        if r.ok and capacity <= 0:
-            r.fail("capacity", "must be at least 1")
-        room = Room(id=room_id, name=r.text("name"), capacity=capacity, video=r.get("video", lambda s: parse_bool(s, False), False), building=r.text("building"))
+        room_id = r.unique("id", seen, "编号")
+        name = r.unique("name", names, "名称")
+        capacity = r.number("capacity", unit="人", low=1, default=0)
+        room = Room(id=room_id, name=name, capacity=capacity, video=r.get("video", lambda s: parse_bool(s, False), False), building=r.text("building"))
         if r.ok:
             rooms.append(room)
     return rooms
@@ -310,33 +559,33 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
     requests: list[MeetingRequest] = []
     seen: dict[str, int] = {}
     sunday = week + timedelta(days=6)
-    kinds = list(settings.kinds)
     for row, values in table.rows:
         r = RowReader(table, row, values, out, week)
-        request_id = r.unique_id(seen)
+        request_id = r.unique("id", seen, "编号")
         kind = r.text("kind")
         if kind and kind not in settings.kinds:
-            close = difflib.get_close_matches(kind, kinds, n=2, cutoff=0.6)
-            r.fail("kind", f"is not a configured meeting type ({'、'.join(kinds)})" + (f"; did you mean {'、'.join(close)}?" if close else "; add it under [kinds] in week.toml"))
-        chair = r.get("chair", names.resolve, "")
-        leaders = tuple(x for x in r.get("leaders", names.resolve_list, ()) if x != chair)
+            close = suggest_kinds(kind, settings.kinds)
+            r.fail("kind", "不是已配置的会议类型" + (f"，是否为{'、'.join(f'「{c}」' for c in close)}？" if close else f"；可用：{'、'.join(settings.kinds)}，或在 week.toml 的 [kinds] 中添加"))
+        chair = r.leader("chair", names)
+        leaders = tuple(x for x in r.leaders("leaders", names) if x != chair)
         minutes = r.get("minutes", parse_duration, 0)
+        if minutes > MAX_MINUTES:
+            r.fail("minutes", f"超过一天（{MAX_MINUTES}分钟）")
+            minutes = 0
         min_minutes = r.get("min_minutes", parse_duration)
         if minutes and min_minutes and min_minutes > minutes:
-            r.fail("min_minutes", f"is longer than 拟用时长 ({minutes} minutes)")
+            r.fail("min_minutes", f"长于拟用时长（{minutes}分钟）")
         earliest = r.get("earliest", lambda s: parse_date(s, week))
         latest = r.get("latest", lambda s: parse_date(s, week))
         if earliest and latest and earliest > latest:
-            r.fail("latest", f"is before 最早日期 ({earliest}); the window is impossible")
+            r.fail("latest", f"早于最早日期（{earliest}），时间窗不成立")
         elif (earliest and earliest > sunday) or (latest and latest < week):
-            r.fail("earliest" if earliest and earliest > sunday else "latest", f"puts the window outside the planned week {week}..{sunday}")
+            r.fail("earliest" if earliest and earliest > sunday else "latest", f"使时间窗落在计划周（{_span(week)}）之外")
         fixed = r.get("fixed_start", lambda s: parse_datetime(s, week))
         if fixed and not (week <= fixed.date() <= sunday):
-            r.fail("fixed_start", f"is outside the planned week {week}..{sunday}")
+            r.fail("fixed_start", f"不在计划周（{_span(week)}）内")
         submitted = r.get("submitted_at", lambda s: _date_or_datetime(s, week))
-        attendees = r.get("attendees", lambda s: parse_int(s, unit="人"), 0)
-        if r.ok and attendees <= 0:
-            r.fail("attendees", "must be at least 1")
+        attendees = r.number("attendees", unit="人", low=1, default=0)
         request = MeetingRequest(
             id=request_id, title=r.text("title"), kind=kind, organiser=r.text("organiser"), agenda=r.text("agenda"),
             tags=parse_list(r.raw("tags")), chair=chair or "", leaders=leaders, units=parse_list(r.raw("units")),
@@ -352,10 +601,12 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
             requests.append(request)
     ids = set(seen) | set(known)
     for row, values in table.rows:
+        if (row, "merge_with") in table.bad:
+            continue
         for other in parse_list(values.get("merge_with", "")):
             if other not in ids:
                 close = difflib.get_close_matches(other, sorted(ids), n=2, cutoff=0.5)
-                out.add(table, row, "merge_with", other, "is not the 编号 of a request in this sheet" + (f"; did you mean {'、'.join(close)}?" if close else ""))
+                out.add(table, row, "merge_with", other, "不是本表中会议申请的编号" + (f"，是否为{'、'.join(f'「{c}」' for c in close)}？" if close else ""))
     return requests
 
 
@@ -366,40 +617,67 @@ def _date_or_datetime(text: str, near: date) -> datetime:
         return datetime.combine(parse_date(text, near), time(0))
 
 
-def _receptions(table: Table | None, out: Collector, settings: Settings, names: LeaderNames, rooms: list[Room], week: date) -> list[Reception]:
+def _receptions(table: Table | None, out: Collector, settings: Settings, names: LeaderNames, leaders: list[Leader], rooms: list[Room], week: date) -> list[Reception]:
     receptions: list[Reception] = []
+    rows: dict[str, int] = {}  # reception id -> row
+    seen: dict[str, int] = {}
+    sunday = week + timedelta(days=6)
     room_by_name = {room.name: room.id for room in rooms} | {room.id: room.id for room in rooms}
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, week)
+        reception_id = r.unique("id", seen, "编号")
         day = r.get("date", lambda s: parse_date(s, week))
+        if day and not week <= day <= sunday:
+            r.fail("date", f"不在计划周（{_span(week)}）内；别的周的接待请放到那一周的文件夹")
+            day = None
         start = r.get("start", parse_time)
         end = r.get("end", parse_time)
         if start and end and end <= start:
-            r.fail("end", f"is not after 开始时间 ({start:%H:%M})")
+            r.fail("end", f"不晚于开始时间（{start:%H:%M}）")
         place = r.text("place")
         reception = Reception(
-            id=r.text("id"), title=r.text("title"), visitor=r.text("visitor"), letter=r.text("letter"),
+            id=reception_id, title=r.text("title"), visitor=r.text("visitor"), letter=r.text("letter"),
             start=datetime.combine(day, start, tzinfo=settings.tz) if day and start else datetime.min.replace(tzinfo=settings.tz),
             end=datetime.combine(day, end, tzinfo=settings.tz) if day and end else datetime.min.replace(tzinfo=settings.tz),
-            leaders=r.get("leaders", names.resolve_list, ()), place=place, guests=r.get("guests", lambda s: parse_int(s, unit="人"), 0),
+            leaders=r.leaders("leaders", names), place=place, guests=r.number("guests", unit="人", default=0),
             room=room_by_name.get(place),
         )
         if r.ok:
             receptions.append(reception)
+            rows[reception.id] = row
+    # One leader cannot accompany two receptions at once, nor more in a day than their cap.
+    cap = {leader.id: leader.max_per_day for leader in leaders}
+    name = {leader.id: leader.name for leader in leaders}
+    per_day: dict[tuple[str, date], int] = defaultdict(int)
+    ordered = sorted(receptions, key=lambda x: (x.start, rows[x.id]))
+    for n, later in enumerate(ordered):
+        for earlier in ordered[:n]:
+            both = [x for x in later.leaders if x in earlier.leaders]
+            if both and earlier.end > later.start:
+                out.add(table, rows[later.id], "start", f"{later.start:%H:%M}", f"与第{rows[earlier.id]}行的接待「{earlier.title}」时间重叠，{'、'.join(name[x] for x in both)}不能同时陪同两场")
+                break
+        for leader in later.leaders:
+            per_day[(leader, later.start.date())] += 1
+            count = per_day[(leader, later.start.date())]
+            if cap.get(leader) is not None and count == cap[leader] + 1:
+                out.add(table, rows[later.id], "leaders", name[leader], f"在{later.start:%m月%d日}已有 {count} 场接待，超过其每日会议上限 {cap[leader]}（「领导」表）")
     return receptions
 
 
 def _commitments(table: Table | None, out: Collector, settings: Settings, names: LeaderNames, week: date) -> list[Commitment]:
     commitments: list[Commitment] = []
+    monday = datetime.combine(week, time(0))
     for row, values in table.rows if table else []:
         r = RowReader(table, row, values, out, week)
-        leader = r.get("leader", names.resolve, "")
+        leader = r.leader("leader", names)
         start = r.get("start", lambda s: _date_or_datetime(s, week))
         end = r.get("end", lambda s: _date_or_datetime(s, week))
-        if start and end and end.time() == time(0) and not re.search(r"\d[:点]", r.raw("end")):
+        if start and end and end.time() == time(0) and not re.search(r"\d[:：点]", r.raw("end")):
             end += timedelta(days=1)  # a date alone as the end means "through that day"
         if start and end and end <= start:
-            r.fail("end", f"is not after 开始 ({start:%Y-%m-%d %H:%M})")
+            r.fail("end", f"不晚于开始（{start:%Y-%m-%d %H:%M}）")
+        elif start and end and (end <= monday or start >= monday + timedelta(days=7)):
+            r.fail("start", f"整段不在计划周（{_span(week)}）内；别的周的日程请放到那一周的文件夹")
         commitment = Commitment(
             leader=leader, start=_aware(start, settings) if start else None, end=_aware(end, settings) if end else None,
             title=r.text("title"), away=r.get("away", lambda s: parse_bool(s, False), False), source=table.source,
@@ -409,33 +687,82 @@ def _commitments(table: Table | None, out: Collector, settings: Settings, names:
     return commitments
 
 
+def _busy(folder: Path, leaders: list[Leader], settings: Settings, week: date, out: Collector) -> list[Commitment]:
+    """Leaders' existing calendars from busy/*.ics, recurrences expanded within the week only."""
+    busy = folder / "busy"
+    try:
+        info = os.lstat(busy)
+    except OSError:
+        return []
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        out.add(None, None, None, None, "应是本文件夹内的子文件夹（不能是链接或文件）", source="busy")
+        return []
+    paths = sorted(p for p in busy.iterdir() if p.name.lower().endswith(".ics"))
+    if len(paths) > MAX_BUSY_FILES:
+        out.add(None, None, None, None, f"有 {len(paths)} 个 .ics 文件，超过上限 {MAX_BUSY_FILES} 个", source="busy")
+        return []
+    start = datetime.combine(week, time(0), tzinfo=settings.tz)
+    found: list[Commitment] = []
+    for path in paths:
+        name = f"busy/{path.name}"
+        raw = read_regular(path, busy, MAX_ICS_BYTES, out, name)
+        if raw is None:
+            continue
+        try:
+            leader_id = _busy_owner(path, leaders)
+            found += ics.read_busy(raw, leader=leader_id, start=start, end=start + timedelta(days=7), source=name, max_events=MAX_BUSY_PER_LEADER)
+        except ValueError as exc:
+            out.add(None, None, None, None, str(exc), source=name)
+    return found
+
+
+def _busy_bounds(commitments: list[Commitment], leaders: list[Leader], out: Collector) -> None:
+    per_leader: dict[str, int] = defaultdict(int)
+    for c in commitments:
+        per_leader[c.leader] += 1
+    name = {leader.id: leader.name for leader in leaders}
+    for leader, count in sorted(per_leader.items()):
+        if count > MAX_BUSY_PER_LEADER:
+            out.add(None, None, None, None, f"{name.get(leader, leader)}本周已有日程 {count} 条（「已有日程」表与 busy/ 合计），超过每位领导 {MAX_BUSY_PER_LEADER} 条的上限", source="已有日程")
+    if len(commitments) > MAX_BUSY_PER_WEEK:
+        out.add(None, None, None, None, f"本周已有日程共 {len(commitments)} 条，超过上限 {MAX_BUSY_PER_WEEK} 条", source="已有日程")
+
+
 def load_week(folder: Path, *, today: date) -> Problem:
     """Read one week's folder into a Problem, or raise InputErrors listing every problem."""
     folder = Path(folder)
+    where = folder.name or str(folder)
     if not folder.is_dir():
-        raise InputErrors([InputProblem(source=str(folder), message="is not a folder (expected a week's folder with week.toml and the workbook)")], str(folder))
-    settings = load_settings(folder / "week.toml", today=today)
+        raise InputErrors([InputProblem(source=str(folder), message="不是文件夹；应为一周的文件夹（内有 week.toml 和工作簿或 CSV）")], where)
+    out = Collector()
+    toml_path = _entries(folder).get("week.toml")
+    text = None
+    if toml_path is not None:
+        raw = read_regular(toml_path, folder, MAX_TOML_BYTES, out, "week.toml")
+        if raw is None:
+            raise InputErrors(out.problems, where)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputErrors([InputProblem(source="week.toml", message="不是 UTF-8 编码的文本；请用 UTF-8 保存")], where) from None
+        bad = _cell_problem(text, True)
+        if bad:
+            raise InputErrors([InputProblem(source="week.toml", message=bad)], where)
+    settings = load_settings(None, today=today, text=text)
     week = settings.week
     days = week_days(settings, week)  # first: a week the calendar cannot classify stops here
-    out = Collector()
     tables = read_tables(folder, out)
     leaders = _leaders(tables.get("leaders"), out, week)
     rooms = _rooms(tables.get("rooms"), out, week)
     names = LeaderNames(leaders)
     requests = _requests(tables["requests"], out, settings, names, week) if "requests" in tables else []
-    receptions = _receptions(tables.get("receptions"), out, settings, names, rooms, week)
+    receptions = _receptions(tables.get("receptions"), out, settings, names, leaders, rooms, week)
     commitments = _commitments(tables.get("commitments"), out, settings, names, week)
-    busy = folder / "busy"
-    if busy.is_dir():
-        start = datetime.combine(week, time(0), tzinfo=settings.tz)
-        for path in sorted(busy.glob("*.ics")):
-            try:
-                leader_id = _busy_owner(path, leaders)
-                commitments += ics.read_busy(path.read_bytes(), leader=leader_id, start=start, end=start + timedelta(days=7), source=f"busy/{path.name}")
-            except ValueError as exc:
-                out.add(None, None, None, None, str(exc), source=f"busy/{path.name}")
+    if "leaders" in tables:  # busy/*.ics are named after leaders
+        commitments += _busy(folder, leaders, settings, week, out)
+    _busy_bounds(commitments, leaders, out)
     if out.problems:
-        raise InputErrors(out.problems, folder.name or str(folder))
+        raise InputErrors(out.problems, where)
     return Problem(
         settings=settings, week=week, tz=settings.tz, days=days, leaders=tuple(sorted(leaders, key=lambda x: (x.rank, x.id))),
         rooms=tuple(rooms), requests=tuple(requests), receptions=tuple(receptions),
@@ -450,25 +777,24 @@ def _busy_owner(path: Path, leaders: list[Leader]) -> str:
             return leader.id
     close = difflib.get_close_matches(stem, [leader.name for leader in leaders], n=3, cutoff=0.3)
     raise ValueError(
-        "is not named after a leader (file name = 姓名, 编号 or 邮箱 from the sheet \"领导\")"
-        + (f"; did you mean {'、'.join(close)}.ics?" if close else "")
+        "不是以领导命名的文件（文件名应为「领导」表中的姓名、编号或邮箱）"
+        + (f"，是否为{'、'.join(f'「{c}.ics」' for c in close)}？" if close else "")
     )
 
 
 def read_sheet(path: Path, spec: SheetSpec, out: Collector) -> Table:
-    """One sheet from a file of its own (a workbook holding the sheet, or its first sheet, or a
-    CSV), for files other than the week's folder such as the 年度会议计划."""
+    """One sheet from a file of its own (a workbook holding the sheet, or its only sheet, or a
+    CSV), for files other than the week's folder such as the 年度会议计划; bounded like the week's."""
     path = Path(path)
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frames = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-            names = {clean(name).lower(): name for name in frames}
-            sheet = names.get(spec.zh) or names.get(spec.key) or next(iter(frames))
-            return _table(spec, frames[sheet], path.name, sheet, out)
-        frame = pd.read_csv(io.StringIO(_decode_csv(path.read_bytes())), dtype=str, keep_default_na=False, skipinitialspace=True)
-        return _table(spec, frame, path.name, None, out)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError, StopIteration, zipfile.BadZipFile, KeyError) as exc:
-        raise InputErrors([InputProblem(source=path.name, message=f"cannot be read as {spec.zh} ({exc.__class__.__name__}: {exc})")], path.name) from None
+    raw = read_regular(path, path.parent, max(MAX_WORKBOOK_BYTES, MAX_CSV_BYTES), out, path.name)
+    table = None
+    if raw is not None and path.suffix.lower() == ".xlsx":
+        table = _workbook_tables(path, raw, out, specs=(spec,)).get(spec.key)
+    elif raw is not None:
+        table = _csv_table(spec, raw, path.name, out)
+    if table is None:
+        raise InputErrors(out.problems or [InputProblem(source=path.name, message=f"不是可读的「{spec.zh}」表（.xlsx 或 .csv）")], path.name)
+    return table
 
 
 def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:
@@ -477,18 +803,16 @@ def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:
     path = Path(path)
     out = Collector()
     spec = SHEET_BY_KEY["requests"]
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frames = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-            names = {clean(name).lower(): name for name in frames}
-            sheet = names.get(spec.zh) or names.get(spec.key) or next(iter(frames))
-            table = _table(spec, frames[sheet], path.name, sheet, out)
-        else:
-            frame = pd.read_csv(io.StringIO(_decode_csv(path.read_bytes())), dtype=str, keep_default_na=False, skipinitialspace=True)
-            table = _table(spec, frame, path.name, None, out)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise InputErrors([InputProblem(source=path.name, message=f"cannot be read as requests ({exc})")], path.name) from None
-    requests = _requests(table, out, problem.settings, LeaderNames(list(problem.leaders)), problem.week, known=set(problem.request_index)) if not out.problems else []
-    if out.problems:
-        raise InputErrors(out.problems, path.name)
+    raw = read_regular(path, path.parent, max(MAX_WORKBOOK_BYTES, MAX_CSV_BYTES), out, path.name)
+    table = None
+    if raw is not None and path.suffix.lower() == ".xlsx":
+        table = _workbook_tables(path, raw, out, only=("requests",)).get("requests")
+        if table is None and not out.problems:
+            out.add(None, None, None, None, f"没有「{spec.zh}」工作表", source=path.name)
+    elif raw is not None:
+        table = _csv_table(spec, raw, path.name, out)
+    if table is not None and not out.problems:
+        requests = _requests(table, out, problem.settings, LeaderNames(list(problem.leaders)), problem.week, known=set(problem.request_index))
+    if out.problems or table is None:
+        raise InputErrors(out.problems or [InputProblem(source=path.name, message="不是可读的会议申请表（.csv 或 .xlsx）")], path.name)
     return requests

@@ -91,6 +91,12 @@ def _days(value, say):
     return tuple(sorted({WEEKDAY_ALIASES[str(v).strip().lower()] for v in value}))
 
 
+def _kind_list(value, say):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        say("kinds 应为会议类型的列表，如 [\"部署会\"]")
+    return tuple(value)
+
+
 def _markers(value, say):
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         say("markers 应为文字列表，如 [\"各县\"]")
@@ -104,7 +110,7 @@ PARAMS: dict[str, dict[str, Callable]] = {
     "no_meeting_weeks": {"weeks": _weeks},
     "no_meeting_weekdays": {"days": _days},
     "speech_max_minutes": {"minutes": lambda v, say: _positive(v, say, "minutes")},
-    "attendees_per_unit": {"max_per_unit": lambda v, say: _positive(v, say, "max_per_unit")},
+    "attendees_per_unit": {"max_per_unit": lambda v, say: _positive(v, say, "max_per_unit"), "kinds": _kind_list},
     "county_meetings_by_video": {"min_attendees": lambda v, say: _positive(v, say, "min_attendees"), "markers": _markers},
     "repeated_meeting": {},
 }
@@ -240,7 +246,7 @@ def hits(problem: Problem, policy: Policy, context: Context) -> list[Hit]:
         m = rule.params["max_per_unit"]
         for r in live:
             allowed = m * len(r.units) + len(r.everyone)
-            if r.units and r.attendees > allowed:
+            if r.kind in rule.params["kinds"] and r.fixed_start is None and r.units and r.attendees > allowed:
                 out.append(Hit(rule.name, r.id, f"参会{r.attendees}人，{len(r.units)}个参会单位每单位至多{m}人，加出席领导共{allowed}人"))
     if rule := policy.rule("county_meetings_by_video"):
         for r in live:

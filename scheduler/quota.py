@@ -180,7 +180,7 @@ class Use:
     @property
     def line(self) -> str:
         text = f"{self.unit} {self.cls} {PERIOD_ZH[self.period]} {self.used}/{self.cap}"
-        return text + (f"（超出{len(self.over)}）" if self.over else "")
+        return text + (f"（超出{self.used - self.cap}）" if self.used > self.cap else "")
 
 
 def uses(settings: QuotaSettings, week: list[Counted], held: list[Counted], covered: set[tuple[str, date]]) -> list[Use]:

@@ -50,7 +50,7 @@ def parse_bool(text: str, default: bool) -> bool:
         return True
     if s in FALSE_WORDS:
         return False
-    raise ValueError("is not 是 or 否")
+    raise ValueError("应填「是」或「否」")
 
 
 def parse_int(text: str, *, unit: str = "") -> int:
@@ -59,7 +59,7 @@ def parse_int(text: str, *, unit: str = "") -> int:
         s = s[: -len(unit)]
     if re.fullmatch(r"\d+(\.0+)?", s):
         return int(float(s))
-    raise ValueError(f"is not a whole number{' of ' + unit if unit else ''} (e.g. 30)")
+    raise ValueError(f"不是整数{'（' + unit + '数）' if unit else ''}，应如 30")
 
 
 _DURATION = re.compile(
@@ -76,10 +76,10 @@ def parse_duration(text: str) -> int:
         s = s[:-1] + "30分"
     match = _DURATION.match(s) if s else None
     if not match or not (match["h"] or match["m"]):
-        raise ValueError("is not a duration (e.g. 90, 90分钟, 1.5小时, 1小时30分)")
+        raise ValueError("不是时长，应如 90、90分钟、1.5小时、1小时30分")
     minutes = float(match["h"] or 0) * 60 + int(match["m"] or 0)
     if minutes <= 0 or minutes != int(minutes):
-        raise ValueError("is not a positive whole number of minutes (e.g. 90, 1.5小时)")
+        raise ValueError("应为正的整分钟数，如 90、1.5小时")
     return int(minutes)
 
 
@@ -102,14 +102,14 @@ def parse_date(text: str, near: date) -> date:
             except ValueError:
                 pass
         if not candidates:
-            raise ValueError("is not a date (e.g. 2026-12-01, 2026/12/1, 12月1日)")
+            raise ValueError("不是日期，应如 2026-12-01、2026/12/1、12月1日")
         return min(candidates, key=lambda c: abs((c - near).days))
     else:
-        raise ValueError("is not a date (e.g. 2026-12-01, 2026/12/1, 12月1日)")
+        raise ValueError("不是日期，应如 2026-12-01、2026/12/1、12月1日")
     try:
         return date(y, mo, d)
     except ValueError:
-        raise ValueError("is not a real calendar date") from None
+        raise ValueError("不是日历上存在的日期") from None
 
 
 _TIME = re.compile(
@@ -122,13 +122,13 @@ def parse_time(text: str) -> time:
     s = re.sub(r"\s+", "", clean(text)).replace("：", ":")
     m = _TIME.match(s)
     if not m or (":" not in s and "点" not in s and "时" not in s and not m["part"]):
-        raise ValueError("is not a time of day (e.g. 9:00, 9点, 上午9:30, 下午3点)")
+        raise ValueError("不是时刻，应如 9:00、9点、上午9:30、下午3点")
     hour = int(m["h"])
     minute = 30 if m["m"] == "半" else int(m["m"] or 0)
     if m["part"] in ("下午", "晚上") and hour < 12:
         hour += 12
     if hour > 23 or minute > 59:
-        raise ValueError("is not a time of day (e.g. 9:00, 9点, 上午9:30, 下午3点)")
+        raise ValueError("不是时刻，应如 9:00、9点、上午9:30、下午3点")
     return time(hour, minute)
 
 
@@ -141,19 +141,19 @@ def parse_datetime(text: str, near: date) -> datetime:
     s = clean(text)
     m = _DT_SPLIT.match(s)
     if not m:
-        raise ValueError("is not a date and time (e.g. 2026-12-08 9:00, 12月8日下午3点)")
+        raise ValueError("不是日期加时刻，应如 2026-12-08 9:00、12月8日下午3点")
     try:
         return datetime.combine(parse_date(m["date"], near), parse_time(m["time"]))
     except ValueError:
-        raise ValueError("is not a date and time (e.g. 2026-12-08 9:00, 12月8日下午3点)") from None
+        raise ValueError("不是日期加时刻，应如 2026-12-08 9:00、12月8日下午3点") from None
 
 
 def parse_hours(text: str) -> tuple[time, time]:
     """'08:30-12:00' -> (time, time)."""
     parts = re.split(r"\s*[-–—~至到]\s*", clean(text))
     if len(parts) != 2:
-        raise ValueError("is not a span of hours (e.g. 08:30-12:00)")
+        raise ValueError("不是时间段，应如 08:30-12:00")
     start, end = (parse_time(p) for p in parts)
     if end <= start:
-        raise ValueError("ends before it starts")
+        raise ValueError("结束时刻不晚于开始时刻，应如 08:30-12:00")
     return start, end

@@ -21,11 +21,9 @@ def is_working_day(day: date, settings: Settings) -> bool:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         raise CalendarDataMissing(
-            f"the installed holiday calendar (chinese-calendar {chinese_calendar.__version__}) has no data for "
-            f"{day.year}, so {day} ({WEEKDAYS_ZH[day.weekday()]}) cannot be classed as a working day or not. "
-            f"List that week's days off and make-up working days in week.toml, e.g.\n"
-            f"[calendar]\nholidays = [{day.year}-01-01]\nworkdays = [{day.year}-01-09]\n"
-            f"or upgrade chinese-calendar."
+            f"week.toml：已安装的节假日数据（chinese-calendar {chinese_calendar.__version__}）没有 {day.year} 年，"
+            f"无法判断 {day}（{WEEKDAYS_ZH[day.weekday()]}）是否上班。请在 week.toml 的 [calendar] 中列出该周的放假日和调休上班日，"
+            f"如 holidays = [{day.year}-01-01]、workdays = [{day.year}-01-09]（没有就写 holidays = []），或升级 chinese-calendar"
         ) from None
 
 
@@ -48,7 +46,7 @@ def week_days(settings: Settings, monday: date) -> tuple[WorkDay, ...]:
         try:
             working = is_working_day(day, settings)
         except CalendarDataMissing:
-            if settings.holidays or settings.workdays:
+            if settings.calendar_given or settings.holidays or settings.workdays:
                 working = day.weekday() < 5
             else:
                 missing.append(day)

@@ -60,15 +60,15 @@ def test_every_bad_cell_is_reported_with_its_location(tmp_path):
     with pytest.raises(InputErrors) as caught:
         read_annual_plan(path, 2026)
     assert caught.value.lines() == [
-        'plan.csv, sheet "年度会议计划", row 2, column "单位": is empty; a value is required',
-        'plan.csv, sheet "年度会议计划", row 2, column "规模（参会人数）": "四十" is not a whole number of 人 (e.g. 30)',
-        'plan.csv, sheet "年度会议计划", row 3, column "编号": "P1" 与第2行重复；编号须唯一',
-        'plan.csv, sheet "年度会议计划", row 3, column "计划季度或月份": "第五季度" 不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
-        'plan.csv, sheet "年度会议计划", row 3, column "是否全市性会议": "也许" is not 是 or 否',
-        'plan.csv, sheet "年度会议计划", row 3, column "计划次数": "0" 应至少为1',
-        'plan.csv, sheet "年度会议计划", row 4, column "计划季度或月份": "2025-03" 不在导入的2026年度内',
+        'plan.csv，工作表「年度会议计划」，第2行，「单位」列：为空；此列必填',
+        'plan.csv，工作表「年度会议计划」，第2行，「规模（参会人数）」列：「四十」不是整数（人数），应如 30',
+        'plan.csv，工作表「年度会议计划」，第3行，「编号」列：「P1」与第2行重复；编号须唯一',
+        'plan.csv，工作表「年度会议计划」，第3行，「计划季度或月份」列：「第五季度」不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
+        'plan.csv，工作表「年度会议计划」，第3行，「是否全市性会议」列：「也许」应填「是」或「否」',
+        'plan.csv，工作表「年度会议计划」，第3行，「计划次数」列：「0」应至少为1',
+        'plan.csv，工作表「年度会议计划」，第4行，「计划季度或月份」列：「2025-03」不在导入的2026年度内',
     ]
-    assert caught.value.summary() == "7 problems in plan.csv; nothing was scheduled."
+    assert caught.value.summary() == "plan.csv 中有 7 处问题；未作任何安排，也未写出任何文件。"
 
 
 def test_a_missing_required_column_is_reported(tmp_path):
@@ -76,7 +76,7 @@ def test_a_missing_required_column_is_reported(tmp_path):
     path.write_text("单位,会议名称,会议类型\n市财政局,会议,专题会\n", encoding="utf-8")
     with pytest.raises(InputErrors) as caught:
         read_annual_plan(path, 2026)
-    assert caught.value.lines() == ['plan.csv, sheet "年度会议计划", row 1: has no column "计划季度或月份" (or "period"); it is required']
+    assert caught.value.lines() == ['plan.csv，工作表「年度会议计划」，第1行：缺少「计划季度或月份」列（或英文「period」）；此列必填']
 
 
 def test_english_aliases_are_accepted(tmp_path):
@@ -162,8 +162,8 @@ def test_bad_annual_plan_exits_2_and_records_nothing(tmp_path):
     result = invoke("plan-year", "import", bad, "--year", 2026, "--ledger", ledger)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        'plan.csv, sheet "年度会议计划", row 2, column "计划季度或月份": "第五季度" 不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
-        "错误：1 problem in plan.csv; nothing was scheduled.",
+        'plan.csv，工作表「年度会议计划」，第2行，「计划季度或月份」列：「第五季度」不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
+        "错误：plan.csv 中有 1 处问题；未作任何安排，也未写出任何文件。",
     ]
     assert not ledger.exists()
     missing = invoke("plan-year", "import", tmp_path / "nope.xlsx", "--year", 2026, "--ledger", ledger)
@@ -187,3 +187,17 @@ def test_publish_rows_carry_the_annual_status_and_the_class():
     assert mark_rows([{"id": "A"}, {"id": "B"}], review) == [
         {"id": "A", "annual": "计划内", "citywide": 1}, {"id": "B", "annual": None, "citywide": None},
     ]
+
+
+def test_a_week_across_new_year_is_matched_to_each_years_plan():
+    from dataclasses import replace as copy
+
+    from scheduler.control import Records, review_records
+
+    december = make_request("A", title="全市重点项目建设推进会", kind="推进会", organiser="市发展改革委", earliest=date(2026, 12, 30), latest=date(2026, 12, 31))
+    january = make_request("B", title="全市重点项目建设推进会", kind="推进会", organiser="市发展改革委", earliest=date(2027, 1, 1), latest=date(2027, 1, 2))
+    problem = copy(make_problem([december, january]), week=date(2026, 12, 28))
+    items = (item(year=2027, quarter=1),)
+    result = review_records(problem, Records(items=items))
+    assert {k: m.status for k, m in result.matches.items()} == {"A": OUT_OF_PLAN, "B": IN_PLAN}
+    assert [(f.rule, f.request_id) for f in result.findings] == [("out_of_annual_plan", "A")]

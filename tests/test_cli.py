@@ -38,9 +38,9 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_
     result = CliRunner().invoke(cli, ["plan", str(example_copy), "-o", str(out)])
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert lines[0].startswith('会议申请.csv, sheet "会议申请", row 2, column "拟用时长": "九十" is not a duration')
-    assert lines[1] == '会议申请.csv, sheet "会议申请", row 3, column "主持领导": "王志钢" is not a leader in the sheet "领导"; did you mean 王志刚?'
-    assert lines[2].startswith("错误：")
+    assert lines[0] == "会议申请.csv，工作表「会议申请」，第2行，「拟用时长」列：「九十」不是时长，应如 90、90分钟、1.5小时、1小时30分"
+    assert lines[1] == "会议申请.csv，工作表「会议申请」，第3行，「主持领导」列：「王志钢」不是「领导」表中的领导，是否为「王志刚」？"
+    assert lines[2] == "错误：week 中有 2 处问题；未作任何安排，也未写出任何文件。"
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -49,13 +49,13 @@ def test_calendar_gap_exits_2_with_advice(example_copy):
     (example_copy / "week.toml").write_text("week = 2031-01-06\n", encoding="utf-8")
     result = invoke("check", str(example_copy))
     assert result.exit_code == 2
-    assert "has no data for 2031" in result.stderr and "[calendar]" in result.stderr
+    assert "没有 2031 年" in result.stderr and "[calendar]" in result.stderr
 
 
 def test_missing_folder_exits_2(tmp_path):
     result = invoke("check", str(tmp_path / "nope"))
     assert result.exit_code == 2
-    assert "is not a folder" in result.stderr
+    assert "不是文件夹" in result.stderr
 
 
 def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
@@ -63,21 +63,35 @@ def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
     result = invoke("template", str(target), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
     wb = load_workbook(target / "week.xlsx")
-    assert wb.sheetnames == ["会议申请", "公务接待", "领导", "会议室", "已有日程"]
+    assert wb.sheetnames == ["会议申请", "公务接待", "领导", "会议室", "已有日程", "填写示例"]
     headers = [c.value for c in wb["会议申请"][1]]
     assert headers[:4] == ["编号", "会议名称", "会议类型", "主办单位"]
+    assert wb["会议申请"].max_row == 1  # the example rows live on 填写示例 only
     lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in wb["会议申请"].data_validations.dataValidation}
     col = {h: chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i, h in enumerate(headers)}
     assert lists[col["可否套开"]] == '"是,否"'
     assert lists[col["时段"]] == '"上午,下午,不限"'
     assert lists[col["会议形式"]] == '"现场,视频,电视电话"'
-    assert "专题会" in lists[col["会议类型"]]
-    assert "week = 2026-12-07" in (target / "week.toml").read_text(encoding="utf-8")
-    check = invoke("check", str(target))
+    assert "专题会" in lists[col["会议类型"]] and "常委会" in lists[col["会议类型"]]
+    examples = [row for row in wb["填写示例"].iter_rows(values_only=True) if row[0] == "H01"]
+    assert examples and examples[0][12] == "2026-12-07"
+    toml = (target / "week.toml").read_text(encoding="utf-8")
+    # NOW is Friday 2026-12-04: the coming week starts Monday 2026-12-07, due by Thursday 24:00 before it.
+    assert "week = 2026-12-07" in toml and "deadline = 2026-12-04T00:00:00" in toml and "no_meeting_days = []" in toml
+    check = invoke("check", str(target), "--now", NOW.isoformat())
     assert check.exit_code == 0, check.output
-    assert "会议申请 1 项" in check.output
+    assert "会议申请 0 项" in check.output
     again = invoke("template", str(target))
-    assert again.exit_code == 2 and "已有 week.xlsx 或 week.toml" in again.stderr
+    assert again.exit_code == 2 and "已有 week.xlsx" in again.stderr
+
+
+def test_template_is_for_the_week_after_now_with_the_no_meeting_days_asked(tmp_path):
+    result = invoke("template", str(tmp_path / "w"), "--now", "2027-03-10T09:00:00+08:00", "--no-meeting-day", "周三", "--no-meeting-day", "fri")
+    assert result.exit_code == 0, result.output
+    toml = (tmp_path / "w" / "week.toml").read_text(encoding="utf-8")
+    assert "week = 2027-03-15" in toml and "deadline = 2027-03-12T00:00:00" in toml and 'no_meeting_days = ["周三", "周五"]' in toml
+    bad = invoke("template", str(tmp_path / "x"), "--no-meeting-day", "礼拜三")
+    assert bad.exit_code == 2 and "「礼拜三」不是星期几" in bad.stderr and not (tmp_path / "x").exists()
 
 
 def test_plan_json_output_and_files(tmp_path):
@@ -128,9 +142,8 @@ def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):
 
 
 def test_the_template_week_toml_is_the_example_weeks():
-    from pathlib import Path
+    from datetime import date
 
-    import scheduler
+    from scheduler.template import week_toml
 
-    template = Path(scheduler.__file__).parent / "week.toml.template"
-    assert template.read_bytes() == (EXAMPLE / "week.toml").read_bytes()
+    assert week_toml(date(2026, 12, 7), no_meeting_days=("周三",)) == (EXAMPLE / "week.toml").read_text(encoding="utf-8")

@@ -44,7 +44,7 @@ def test_every_notice_reads_back_with_its_parts(written, example_problem, exampl
             assert f"{item.start.hour}:{item.start.minute:02d}—{item.end.hour}:{item.end.minute:02d}　{index[item.request_id].title}" in text
         for heading in ("会议时间和地点", "会议议程", "参会单位及到会、离会时间", "参会要求", "联系人"):
             assert heading in text
-        assert paragraphs[-2] == "示例市委办公室　示例市政府办公室" and paragraphs[-1] == "2026年12月4日"
+        assert paragraphs[-2] == "XX市委办公室　XX市政府办公室" and paragraphs[-1] == "2026年12月4日"
         assert table[0] == ["参会单位", "参加议题", "到会时间", "可离会时间"]
         assert sorted(row[0] for row in table[1:]) == sorted(s.units)
 

@@ -82,8 +82,10 @@ def test_speech_max_minutes():
 
 
 def test_attendees_per_unit():
-    requests = [make_request("A", units=("市财政局", "市税务局"), attendees=30), make_request("B", units=("市财政局", "市税务局"), attendees=21)]
-    assert hit_ids(make_problem(requests), "attendees_per_unit") == ["A"]
+    units = ("市财政局", "市税务局")
+    requests = [make_request("A", kind="部署会", units=units, attendees=30), make_request("B", kind="部署会", units=units, attendees=21),
+                make_request("C", kind="常务会", units=units, attendees=30), make_request("D", kind="部署会", units=units, attendees=30, fixed_start=at(0, "09:00"))]
+    assert hit_ids(make_problem(requests), "attendees_per_unit") == ["A"]  # not 常务会, nor a meeting a higher level fixed
 
 
 def test_county_meetings_by_video():
@@ -138,20 +140,20 @@ def test_hard_lengths_and_no_meeting_days_change_what_the_solver_sees():
 
 
 @pytest.mark.parametrize("text, line", [
-    ('[[rules]]\nname = "nope"\ntext = "x"\nsource = "y"\n', "p.toml: 第1条规则：name = 'nope' 不是已知的检查；可用：" + "、".join(PARAMS)),
-    ('[[rules]]\nname = "speech_max_minutes"\nenforce = "soft"\ntext = "x"\nsource = "y"\nminutes = 60\n', "p.toml: 第1条规则（speech_max_minutes）：enforce = 'soft' 应为 \"hard\"、\"flag\" 或 \"off\""),
-    ('[[rules]]\nname = "speech_max_minutes"\ntext = "x"\nminutes = 60\n', "p.toml: 第1条规则（speech_max_minutes）：缺少 source（规则的出处条款）"),
-    ('[[rules]]\nname = "speech_max_minutes"\ntext = "x"\nsource = "y"\n', "p.toml: 第1条规则（speech_max_minutes）：缺少参数 minutes"),
-    ('[[rules]]\nname = "no_meeting_weeks"\ntext = "x"\nsource = "y"\nweeks = [6]\n', "p.toml: 第1条规则（no_meeting_weeks）：weeks = [6] 应为 1 至 5 的列表（每月第几周，如 [2]）"),
-    ('[[rules]]\nname = "no_meeting_weekdays"\ntext = "x"\nsource = "y"\ndays = ["周八"]\nextra = 1\n', "p.toml: 第1条规则（no_meeting_weekdays）：extra 是未知的参数；此检查的参数：days"),
-    ('rules = 3\n', "p.toml: 应由 [[rules]] 表组成（每条规则一个 [[rules]]）"),
+    ('[[rules]]\nname = "nope"\ntext = "x"\nsource = "y"\n', "p.toml：第1条规则：name = 'nope' 不是已知的检查；可用：" + "、".join(PARAMS)),
+    ('[[rules]]\nname = "speech_max_minutes"\nenforce = "soft"\ntext = "x"\nsource = "y"\nminutes = 60\n', "p.toml：第1条规则（speech_max_minutes）：enforce = 'soft' 应为 \"hard\"、\"flag\" 或 \"off\""),
+    ('[[rules]]\nname = "speech_max_minutes"\ntext = "x"\nminutes = 60\n', "p.toml：第1条规则（speech_max_minutes）：缺少 source（规则的出处条款）"),
+    ('[[rules]]\nname = "speech_max_minutes"\ntext = "x"\nsource = "y"\n', "p.toml：第1条规则（speech_max_minutes）：缺少参数 minutes"),
+    ('[[rules]]\nname = "no_meeting_weeks"\ntext = "x"\nsource = "y"\nweeks = [6]\n', "p.toml：第1条规则（no_meeting_weeks）：weeks = [6] 应为 1 至 5 的列表（每月第几周，如 [2]）"),
+    ('[[rules]]\nname = "no_meeting_weekdays"\ntext = "x"\nsource = "y"\ndays = ["周八"]\nextra = 1\n', "p.toml：第1条规则（no_meeting_weekdays）：extra 是未知的参数；此检查的参数：days"),
+    ('rules = 3\n', "p.toml：应由 [[rules]] 表组成（每条规则一个 [[rules]]）"),
     ('[[rules]\n', None),
 ])
 def test_bad_policy_files_are_reported_by_entry(text, line):
     with pytest.raises(InputErrors) as caught:
         parse_policy(text, "p.toml")
     if line is None:
-        assert caught.value.lines()[0].startswith("p.toml: 不是有效的 TOML")
+        assert caught.value.lines()[0].startswith("p.toml：不是有效的 TOML")
     else:
         assert caught.value.lines() == [line]
 
@@ -173,4 +175,4 @@ def test_week_toml_names_a_policy_file(tmp_path):
     assert "speech_max_minutes" not in rules and "policy_max_minutes" not in rules  # only the named file's rules
     (week / "负面清单.toml").write_text('[[rules]]\nname = "policy_max_attendees"\n', encoding="utf-8")
     bad = CliRunner().invoke(cli, ["check", str(week), "--ledger", str(tmp_path / "none.sqlite"), "--now", NOW.isoformat()])
-    assert bad.exit_code == 2 and bad.stderr.splitlines()[0] == "负面清单.toml: 第1条规则（policy_max_attendees）：缺少 text（规则的条文）"
+    assert bad.exit_code == 2 and bad.stderr.splitlines()[0] == "负面清单.toml：第1条规则（policy_max_attendees）：缺少 text（规则的条文）"

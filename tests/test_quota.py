@@ -169,3 +169,10 @@ def test_check_and_plan_show_quota_use_and_a_hard_quota_rejects(tmp_path):
     outcome = next(r["outcome"] for r in data["requests"] if r["id"] == "H42")
     assert outcome["codes"] == ["rejected"] and outcome["rules"] == ["quota_exceeded"] and outcome["sitting"] is None
     assert "不予安排" in outcome["reasons"][0]
+
+
+def test_the_line_counts_everything_over_the_cap_not_only_this_week():
+    settings = QuotaSettings(classes=(), caps=(QuotaCap(unit=UNIT, cls=CITYWIDE, period="year", cap=1),))
+    rows = [held("2026-02-01"), held("2026-05-01"), held("2026-08-01")]
+    [use] = uses(settings, [asked("A", "2026-12-08")], rows, set())
+    assert (use.line, use.over) == ("市应急管理局 全市性会议 本年 4/1（超出3）", ["A"])

@@ -67,10 +67,10 @@ def test_bad_records_are_located(tmp_path):
     with pytest.raises(InputErrors) as caught:
         read_records(path, near=date(2026, 12, 7))
     lines = caught.value.lines()
-    assert lines[0].startswith('台账.csv, sheet "会议台账", row 2, column "日期": "2026-13-40"')
-    assert lines[1].startswith('台账.csv, sheet "会议台账", row 3, column "单位"')
-    assert lines[2] == '台账.csv, sheet "会议台账", row 3, column "结束时间": "9:00" 不晚于开始时间（10:00）'
-    assert lines[3].startswith('台账.csv, sheet "会议台账", row 3, column "参会人数": "十五"')
+    assert lines[0].startswith('台账.csv，工作表「会议台账」，第2行，「日期」列：「2026-13-40」')
+    assert lines[1].startswith('台账.csv，工作表「会议台账」，第3行，「单位」列')
+    assert lines[2] == '台账.csv，工作表「会议台账」，第3行，「结束时间」列：「9:00」不晚于开始时间（10:00）'
+    assert lines[3].startswith('台账.csv，工作表「会议台账」，第3行，「参会人数」列：「十五」')
 
 
 def _ledger(path):
@@ -115,7 +115,7 @@ def test_ledger_reconcile_bad_input_exits_2_and_writes_nothing(tmp_path):
     record.write_text(HEADER + "市财政局,会议,明天,9:00,10:00,15,\n", encoding="utf-8")
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(cli, ["ledger", "reconcile", str(record), "--ledger", str(ledger), "--xlsx", str(out)])
-    assert result.exit_code == 2 and result.stderr.splitlines()[0].startswith('台账.csv, sheet "会议台账", row 2, column "日期": "明天"')
+    assert result.exit_code == 2 and result.stderr.splitlines()[0].startswith('台账.csv，工作表「会议台账」，第2行，「日期」列：「明天」')
     assert not out.exists()
     missing = CliRunner().invoke(cli, ["ledger", "reconcile", str(record), "--ledger", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2 and "还没有台账" in missing.stderr and not (tmp_path / "none.sqlite").exists()

@@ -42,9 +42,9 @@ def test_sheets_in_order(book, example_problem):
 
 def test_title_office_date_and_columns(book):
     ws = book[MAIN_SHEET]
-    assert ws["A1"].value == "示例市一周会议安排表（2026年12月7日—12月11日）"
+    assert ws["A1"].value == "XX市一周会议安排表（2026年12月7日—12月11日）"
     assert ws["A1"].font.name == "黑体" and "A1:I1" in {str(r) for r in ws.merged_cells.ranges}
-    assert ws["A2"].value == "制表单位：示例市委办公室　示例市政府办公室"
+    assert ws["A2"].value == "制表单位：XX市委办公室　XX市政府办公室"
     assert ws["F2"].value == "制表日期：2026年12月4日"
     assert [c.value for c in ws[3]] == ["日期", "星期", "时间", "会议名称", "地点", "主持", "出席领导", "参会单位", "承办单位（联系人）"]
     assert ws["D4"].font.name == "宋体"
