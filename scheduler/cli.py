@@ -205,6 +205,8 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
             "findings": [{"rule": f.rule, "request": f.request_id, "message": f.message} for f in findings],
             "annual_plan": {m.request_id: {"status": m.status, "item": m.item.id if m.item else None} for m in year.matches.values()},
             "year_lines": list(year.lines),
+            "quota": [{"unit": u.unit, "class": u.cls, "period": u.period, "start": u.start.isoformat(), "used": u.used, "cap": u.cap,
+                       "basis": u.basis, "over": u.over} for u in year.uses],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(check_text(folder, problem, findings, extra=year.lines), nl=False)

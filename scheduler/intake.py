@@ -33,7 +33,7 @@ from .domain import (
 )
 from .errors import InputErrors, InputProblem
 from .values import (
-    clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
+    LIST_SEPARATORS, clean, parse_bool, parse_date, parse_datetime, parse_duration, parse_int, parse_list, parse_time,
 )
 from .workcal import week_days
 
@@ -50,6 +50,7 @@ MAX_OTHER_ROWS = 2000  # sheets read from files of their own (年度会议计划
 MAX_SCANNED_ROWS = 20_000  # rows looked at in one sheet, empty ones included
 MAX_COLUMNS = 100  # columns read from a sheet; later columns are ignored
 MAX_CELL_CHARS = 2000
+MAX_ID_CHARS = 32  # 编号 of requests, receptions, leaders and rooms
 MAX_BUSY_PER_LEADER = 200  # existing commitments (sheet and busy/*.ics) of one leader in the week
 MAX_BUSY_PER_WEEK = 2000
 MAX_NUMBER = 100_000  # attendees, capacity, guests
@@ -456,7 +457,9 @@ class RowReader:
     def unique(self, field: str, seen: dict[str, int], what: str) -> str:
         """The row's value of `field`, reported when an earlier row of the sheet has it already."""
         value = self.text(field)
-        if value and value in seen:
+        if field == "id" and len(value) > MAX_ID_CHARS:
+            self.fail(field, f"有 {len(value)} 个字符，超过编号上限 {MAX_ID_CHARS} 个字符；编号应简短，如 H01")
+        elif value and value in seen:
             self.fail(field, f"与第{seen[value]}行重复；{what}须唯一")
         if value:
             seen.setdefault(value, self.row)
@@ -522,9 +525,12 @@ def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
         r = RowReader(table, row, values, out, near)
         leader_id = r.unique("id", seen, "编号")
         name = r.unique("name", names, "姓名（同名的领导请在姓名后加以区分）")
+        if LIST_SEPARATORS.search(name):
+            r.fail("name", "含有分隔符（、 , ， ; ；）；一格只写一位领导的姓名")
+            name = ""
         leader = Leader(
             id=leader_id, name=name, title=r.text("title"), rank=r.number("rank", high=MAX_RANK, default=999),
-            email=r.text("email") or None, max_per_day=r.number("max_per_day", low=1, high=MAX_PER_DAY), pair=r.text("pair") or None,
+            email=r.get("email", _email) or None, max_per_day=r.number("max_per_day", low=1, high=MAX_PER_DAY), pair=r.text("pair") or None,
         )
         if leader.id and leader.name and seen[leader.id] == row and names[leader.name] == row:
             leaders.append(leader)  # kept even when another cell is bad, so names still resolve
@@ -534,6 +540,15 @@ def _leaders(table: Table | None, out: Collector, near: date) -> list[Leader]:
         if pair and (row, "pair") not in table.bad and pair not in ids:
             out.add(table, row, "pair", pair, "不是本表中领导的编号")
     return leaders
+
+
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+
+
+def _email(text: str) -> str:
+    if not _EMAIL.fullmatch(text):
+        raise ValueError("不是有效的邮箱地址，应如 wangzhigang@example.cn")
+    return text
 
 
 def _rooms(table: Table | None, out: Collector, near: date) -> list[Room]:

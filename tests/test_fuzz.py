@@ -45,8 +45,9 @@ cell_edit = st.tuples(st.just("cell"), st.sampled_from(SHEET_FILES), st.integers
 header_edit = st.tuples(st.just("header"), st.sampled_from(SHEET_FILES), st.integers(0, 30), st.sampled_from(HEADER_OPS))
 row_edit = st.tuples(st.just("row"), st.sampled_from(SHEET_FILES), st.integers(1, 60), st.sampled_from(("delete", "duplicate")))
 toml_edit = st.tuples(st.just("toml"), st.sampled_from(TOML_EDITS), st.booleans())
+workbook_edit = st.tuples(st.just("workbook"), st.sampled_from(("plain", "stale_sheet", "chart_sheet", "typed_cells", "english_names")))
 file_edit = st.tuples(st.just("file"), st.sampled_from(SHEET_FILES + ("week.toml",)), st.sampled_from(FILE_OPS))
-edits = st.lists(st.one_of(cell_edit, cell_edit, cell_edit, header_edit, row_edit, toml_edit, file_edit), min_size=1, max_size=4)
+edits = st.lists(st.one_of(cell_edit, cell_edit, cell_edit, header_edit, row_edit, toml_edit, file_edit, workbook_edit), min_size=1, max_size=4)
 
 FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 
@@ -73,6 +74,9 @@ def apply(folder: Path, edit: tuple) -> None:
         if path.is_dir():
             return
         path.write_text(before + "\n" + text if append else text, encoding="utf-8")
+        return
+    if kind == "workbook":
+        to_workbook(folder, edit[1])
         return
     _, name, *rest = edit
     path = folder / name
@@ -129,6 +133,41 @@ def apply(folder: Path, edit: tuple) -> None:
         if 0 < row < len(table):
             table = table[:row] + table[row + 1:] if op == "delete" else table[: row + 1] + [table[row]] + table[row + 1:]
     _write(path, table)
+
+
+def to_workbook(folder: Path, variant: str) -> None:
+    """The folder's sheet CSVs (those still readable) as one week.xlsx, in a variant."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.chart import BarChart
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    english = {"会议申请": "requests", "公务接待": "receptions", "领导": "leaders", "会议室": "rooms", "已有日程": "commitments"}
+    for name in SHEET_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            table = _read(path)
+        except (UnicodeDecodeError, csv.Error):
+            continue
+        path.unlink()
+        title = name.removesuffix(".csv")
+        ws = wb.create_sheet(english[title] if variant == "english_names" else title)
+        for row in table:
+            if variant == "typed_cells":  # numbers and dates as Excel types, as staff's files have them
+                row = [int(c) if c.isdigit() and len(c) < 9 else datetime.fromisoformat(c) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", c) else c for c in row]
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])  # openpyxl refuses them
+    if variant == "stale_sheet" and wb.sheetnames:
+        stale = wb.create_sheet(wb.sheetnames[0] + " ")
+        stale.sheet_state = "hidden"
+    if variant == "chart_sheet":
+        wb.create_chartsheet("已有日程" if "已有日程" not in wb.sheetnames else "图表").add_chart(BarChart())
+    if wb.sheetnames:
+        wb.save(folder / "week.xlsx")
 
 
 def _snapshot(root: Path) -> dict[str, int]:

@@ -500,3 +500,17 @@ def test_extra_requests_file_that_is_not_a_sheet(example_copy, example_problem, 
     with pytest.raises(InputErrors) as info:
         load_extra_requests(tmp_path / "x.xlsx", example_problem)
     assert info.value.lines() == ["x.xlsx：无法作为 Excel 工作簿（.xlsx）读取：文件已损坏或不是 .xlsx；请在 Excel 中另存为 .xlsx"]
+
+
+def test_bad_email_and_overlong_id(example_copy):
+    row = edit(example_copy, "领导.csv", "L03", "邮箱", "zhang at gov")
+    row2 = edit(example_copy, "会议室.csv", "R01", "编号", "R" * 33)
+    assert problems(example_copy)[:2] == [
+        f"领导.csv，工作表「领导」，第{row}行，「邮箱」列：「zhang at gov」不是有效的邮箱地址，应如 wangzhigang@example.cn",
+        f"会议室.csv，工作表「会议室」，第{row2}行，「编号」列：「{'R' * 33}」有 33 个字符，超过编号上限 32 个字符；编号应简短，如 H01",
+    ]
+
+
+def test_a_leader_name_holding_a_list_separator(example_copy):
+    row = edit(example_copy, "领导.csv", "L12", "姓名", "甲、乙")
+    assert problems(example_copy)[0] == f"领导.csv，工作表「领导」，第{row}行，「姓名」列：「甲、乙」含有分隔符（、 , ， ; ；）；一格只写一位领导的姓名"
