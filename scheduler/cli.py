@@ -19,16 +19,11 @@ import click
 from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
-from .ics import feeds
 from .intake import load_week
-from .report import (
-    SCHEMA, check_text, figures, plan_from_json, plan_json, published_text, report_html, summary_text, week_span_zh, written_text,
-)
-from .excel import plan_workbook
-from .notices import notices
-from .files import current_version, point_current, write_files, write_version
+from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
+from .files import write_files
 from .ledger import Ledger
-from .publish import prepare
+from .outputs import load_plan_document, render
 from .rules import precheck
 from .solve import options_for, solve
 from .terminal import SolveProgress
@@ -120,6 +115,10 @@ class SchedulerGroup(ChineseHelp, click.Group):
                 click.echo(line, err=True)
             raise InputProblemsError(exc.summary()) from None
         except SchedulerError as exc:
+            if hasattr(exc, "lines") and hasattr(exc, "summary"):
+                for line in exc.lines():
+                    click.echo(line, err=True)
+                raise InputProblemsError(exc.summary()) from None
             raise InputProblemsError(str(exc)) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -142,6 +141,7 @@ class SchedulerGroup(ChineseHelp, click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+
 def _input_folder(path: Path | None) -> Path:
     if path is not None:
         return path
@@ -161,6 +161,16 @@ def _now(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+def ledger_option(help: str = "台账（SQLite）"):
+    """The shared --ledger option."""
+    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help=f"{help}；默认：{DEFAULT_LEDGER}。")
+
+
+def now_option(help: str = "写入文件的时间（ISO 格式）；默认：现在。"):
+    """The shared --now option (the CLI is the one place that reads the clock)."""
+    return click.option("--now", "now_text", metavar="时间", help=help)
+
+
 @click.group(cls=SchedulerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="scheduler", message="%(prog)s 版本 %(version)s", help="显示版本并退出。")
 @click.option("-v", "--verbose", count=True, help="在标准错误输出更多诊断信息（-vv：求解器的搜索日志）。")
@@ -174,7 +184,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
+@now_option("今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
 @click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="星期", help="这一周的无会日（周一..周日 或 mon..sun），可重复；默认：无。")
 def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
     """在 DIRECTORY（默认 new-week/）写入下一周的空白工作簿 week.xlsx（带下拉选项，另有不被读取的
@@ -189,9 +199,9 @@ def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, 
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），week.toml 未写 week 时据此取下一周；默认：现在。")
+@now_option("今天（ISO 格式），week.toml 未写 week 时据此取下一周；默认：现在。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果（供程序读取）。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账：从中读取年度计划、总量控制和同一事项反复开会的记录；默认：calendars/ledger.sqlite。")
+@ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
     """检查一周的文件夹（默认：示例周），列出需要注意的事项，不排会。"""
     folder = _input_folder(input_dir)
@@ -216,25 +226,34 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
-@click.option("--now", "now_text", metavar="时间", help="写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
+@now_option("写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账：从中读取年度计划、总量控制和同一事项反复开会的记录；默认：calendars/ledger.sqlite。")
+@ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录；已发布的一周以其发布的安排为基准重排")
+@click.option("--fresh", is_flag=True, help="即使这一周已在台账中发布，也从头重新编排。")
 @click.pass_context
-def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
-    """排定一周会议（默认：自带的示例周），写出安排表、网页、会议通知和日历订阅。"""
+def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path, fresh: bool) -> None:
+    """排定一周会议（默认：自带的示例周），写出安排表、网页、会议通知和日历订阅。
+    已发布的一周以发布的安排为基准重排（尽量少改动，并列出改动）；--fresh 从头编排。"""
+    from .whatif import diff_table, plan_week
+
     folder = _input_folder(input_dir)
     now = _now(now_text)
     problem = load_week(folder, today=now.date())
     quiet = ctx.obj["quiet"]
     started = wallclock.monotonic()
-    options = _options(ctx, problem, time_limit)  # the time limit the progress bar counts against
     if not quiet:
         click.echo(f"正在排定{week_span_zh(problem)}的 {len(problem.requests)} 项会议申请……", err=True)
     year = control.review(problem, ledger_path)
-    solvable = control.for_solver(problem, year)
-    with SolveProgress(options.time_limit, enabled=not quiet) as progress:
-        result = control.with_excluded(problem, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress), year)
-    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
+
+    def solver(p, previous):
+        solvable = control.for_solver(p, year)
+        options = _options(ctx, solvable, time_limit)
+        with SolveProgress(options.time_limit, enabled=not quiet) as progress:
+            return control.with_excluded(p, solve(solvable, options, on_progress=progress, previous=previous), year)
+
+    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
+    problem, result, files = run.problem, run.plan, run.files
+    write_files(out_dir, files)
     if as_json:
         f = figures(problem, result)
         click.echo(json.dumps({
@@ -243,9 +262,13 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
             "combined_items": f.combined_items, "unscheduled": [o.request_id for o in result.outcomes if not o.scheduled],
             "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
             "person_hours_requested": f.person_hours_requested, "person_hours_planned": f.person_hours_planned,
+            "changed_from_published": None if run.changes is None else [c.request_id for c in run.changes],
         }, ensure_ascii=False, indent=2))
         return
     click.echo(summary_text(problem, result), nl=False)
+    if run.changes is not None:
+        click.echo(f"以{run.reference}为基准重新编排，改动 {len(run.changes)} 项（--fresh 可从头编排）：")
+        click.echo(diff_table(run.changes), nl=False)
     for line in year.lines:
         click.echo(line)
     for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
@@ -255,12 +278,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
     """Render every output of a plan and write them all (or none) to out_dir."""
-    files = feeds(problem, result, now=now)
-    feed_paths = list(files)
-    files["plan.json"] = plan_json(problem, result, now=now, feed_paths=feed_paths, input=str(folder)).encode("utf-8")
-    files["plan.xlsx"] = plan_workbook(problem, result, now=now)
-    files["report.html"] = report_html(problem, result, now=now).encode("utf-8")
-    files.update(notices(problem, result, now=now))
+    files = render(problem, result, now, input=str(folder))
     write_files(out_dir, files)
     return files
 
@@ -270,8 +288,6 @@ def _options(ctx: click.Context, problem, time_limit: float | None):
     return dataclasses.replace(options_for(problem, time_limit), log_search=ctx.obj["verbose"] >= 2)
 
 
-
-
 def _checkpoint(name: str) -> None:
     """Testing aid: SCHEDULER_CRASH_AT=<name> kills this process (SIGKILL) at that point, so
     that the tests can show a publication killed half-way leaves the previous state intact."""
@@ -279,65 +295,26 @@ def _checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _sync(ledger: Ledger, root: Path) -> None:
-    """Make every week's `current` show its latest recorded publication (repairs a publication
-    killed between the ledger's COMMIT and the switch of the feeds)."""
-    latest: dict[str, int] = {}
-    for publication in ledger.publications():
-        latest[publication.week] = publication.id
-    for week_text, number in latest.items():
-        week = date.fromisoformat(week_text)
-        if current_version(root, week) != number:
-            write_version(root, week, number, ledger.feeds(number))
-            point_current(root, week, number)
-
-
-def _read_plan(data: dict, input_dir: Path | None):
-    """The week's problem (from --input or the folder plan.json names) and the plan in it."""
-    folder = input_dir or Path(data.get("input") or DEFAULT_INPUT)
-    problem = load_week(folder, today=date.fromisoformat(data["week"]))
-    return folder, problem, plan_from_json(problem, data)
-
-
 @cli.command()
-@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT)
+@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账（SQLite）；默认：calendars/ledger.sqlite。")
+@ledger_option()
 @click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, metavar="目录", help="发布的订阅文件所在的文件夹；默认：calendars/published。")
-@click.option("--now", "now_text", metavar="时间", help="发布时间（ISO 格式）；默认：现在。")
+@now_option("发布时间（ISO 格式）；默认：现在。")
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
-    """把审定的安排（PLAN_DIR，默认 calendars/out）记入台账并发布日历订阅。"""
-    now = _now(now_text)
-    data = _load_plan_document(plan_dir)
-    folder, problem, plan_ = _read_plan(data, input_dir)
-    with Ledger(ledger_path) as ledger:
-        _sync(ledger, published)
-        before = ledger.latest(problem.week)
-        prepared = prepare(problem, plan_, now=now, previous=ledger.events(before.id) if before else [])
-        files = dict(prepared.feeds)
-        files["plan.json"] = plan_json(problem, plan_, now=now, feed_paths=list(prepared.feeds), input=str(folder)).encode("utf-8")
-        files["report.html"] = report_html(problem, plan_, now=now).encode("utf-8")
-        number = ledger.record(
-            week=problem.week, published_at=now, input=str(folder), plan_json=files["plan.json"].decode("utf-8"),
-            feeds=files, events=prepared.events, requests=control.mark_rows(prepared.requests, control.review(problem, ledger_path)), sittings=prepared.sittings, checkpoint=_checkpoint,
-        )
-        _checkpoint("after-commit")
-        write_version(published, problem.week, number, files, checkpoint=_checkpoint)
-        _checkpoint("before-switch")
-        link = point_current(published, problem.week, number)
-    click.echo(published_text(problem, number, prepared, link))
+    """把审定的安排（PLAN_DIR，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
+    记入台账并发布日历订阅。"""
+    from .publish import publish_folder
+
+    done = publish_folder(
+        plan_dir, input_dir=input_dir, default_input=_input_folder(None), ledger_path=ledger_path, root=published, now=_now(now_text), checkpoint=_checkpoint,
+    )
+    click.echo(published_text(done))
+    click.echo(f"订阅源包含 {len(done.weeks)} 周：{'、'.join(done.weeks)} -> {published / 'feeds' / 'current'}/")
 
 
 def _load_plan_document(path: Path) -> dict:
-    """A plan.json (or a folder holding one), checked to be one of ours."""
-    path = path / "plan.json" if path.is_dir() else path
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputProblemsError(f"{path}：无法读取安排（{exc}）；请先运行 'scheduler plan'") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA or "week" not in data:
-        raise InputProblemsError(f"{path}：不是 'scheduler plan' 写出的 plan.json（格式 {SCHEMA}）")
-    return data
+    return load_plan_document(path)
 
 
 @cli.command("notices")
@@ -349,12 +326,15 @@ def _load_plan_document(path: Path) -> dict:
 def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
     """写出会议通知（.docx）：安排（PLAN_DIR，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
     各单位按本单位议题到会、离会。"""
-    data = _load_plan_document(plan_dir)
-    _, problem, plan_ = _read_plan(data, input_dir)
+    from .notices import notices
+    from .whatif import read_plan
+
+    _, problem, plan_ = read_plan(load_plan_document(plan_dir), input_dir, default_input=_input_folder(None), hypothetical=False)
     files = notices(problem, plan_, now=_now(now_text), sitting=sitting)
     target = out_dir or (plan_dir if plan_dir.is_dir() else plan_dir.parent)
     write_files(target, files)
     click.echo(f"已写入会议通知 {len(files)} 份：{target / 'notices'}/")
+
 
 
 @cli.command()
@@ -365,51 +345,42 @@ def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None,
 @click.option("--fix", "fixes", multiple=True, metavar="编号=时间", help="固定一项申请的开始时间，例如 H01=2026-12-08 9:00。")
 @click.option("--set", "sets", multiple=True, metavar="键=值", help="改动 week.toml 的一项设置，例如 no_meeting_days=[\"周四\"]。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：安排中记下的文件夹。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
-@click.option("--now", "now_text", metavar="时间", help="写入文件的时间（ISO 格式）；默认：现在。")
+@now_option("写入文件的时间（ISO 格式）；默认：现在。")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
     """假如……：在最近发布的安排（或安排文件夹 PLAN）基础上重排一个变动方案，尽量少改动，
     列出哪些会议要调整。已发布的订阅不受影响。"""
     from . import whatif as variants
-    from .intake import load_extra_requests
 
     now = _now(now_text)
     if plan_dir is not None:
-        data = _load_plan_document(plan_dir)
+        data = load_plan_document(plan_dir)
     else:
         if not ledger_path.exists():
             raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
-        with Ledger(ledger_path) as ledger:
+        with Ledger(ledger_path, create=False) as ledger:
             latest = ledger.latest()
         if latest is None:
             raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
         data = json.loads(latest.plan_json)
-    folder, problem, published = _read_plan(data, input_dir)
-    for leader, span in aways:
-        start, _, end = span.partition("..")
-        problem = variants.away(problem, variants.Away(leader, start, end or None))
-    for path in adds:
-        problem = variants.add(problem, load_extra_requests(path, problem))
-    for request_id in drops:
-        problem = variants.drop(problem, request_id)
-    for text in fixes:
-        request_id, _, when = text.partition("=")
-        problem = variants.fix(problem, request_id.strip(), when)
-    for text in sets:
-        key, _, value = text.partition("=")
-        problem = variants.set_key(problem, key.strip(), value.strip())
-    options = _options(ctx, problem, time_limit)
-    if not ctx.obj["quiet"]:
-        click.echo(f"正在以已发布的安排为基准重排{week_span_zh(problem)}……", err=True)
-    with SolveProgress(options.time_limit, enabled=not ctx.obj["quiet"]) as progress:
-        result = solve(problem, options, on_progress=progress, previous=published)
-    files = _write_plan(problem, result, out_dir, now=now, folder=folder)
-    changes = variants.diff(data, json.loads(files["plan.json"]), variants.conflict_reasons(problem, published))
-    click.echo(variants.diff_table(changes), nl=False)
-    click.echo(f"共 {len(changes)} 项有变化；变动方案在 {out_dir}/（已发布的订阅未改动）")
+    variant = variants.Variant(
+        away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
+    )
+    quiet = ctx.obj["quiet"]
+    if not quiet:
+        click.echo(f"正在以已发布的安排为基准重排 {data['week']} 起的一周……", err=True)
+    limit = time_limit or 0
+    with SolveProgress(limit, enabled=not quiet) as progress:
+        run = variants.run_variant(
+            data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
+            options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress,
+        )
+    write_files(out_dir, run.files)
+    click.echo(variants.diff_table(run.changes), nl=False)
+    click.echo(f"共 {len(run.changes)} 项有变化；变动方案在 {out_dir}/（已发布的订阅未改动）")
 
 
 @cli.command()
@@ -436,7 +407,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--quarter", "period", flag_value="quarter", help="DATE 所在的季度。")
 @click.option("--year", "period", flag_value="year", help="DATE 所在的年度。")
 @click.argument("day", metavar="[DATE]", required=False)
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字（供程序读取）。")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
 @click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
@@ -458,9 +429,10 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
         raise InputProblemsError(f"{ledger_path}：还没有台账；'scheduler publish' 会创建它")
     start, end = figures_of.period_of(period, when)
     start_before, end_before = figures_of.year_before(period, start)
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
+        relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
         # the 只减不增 line: every week of the year up to the period's end, and the same weeks a year before
         year_start = date(start.year, 1, 1)
         shift = timedelta(days=364)
@@ -468,7 +440,6 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
             figures_of.weekly_sittings(ledger.request_rows(a - timedelta(days=6), b), ledger.sitting_rows(a - timedelta(days=6), b), a, b)
             for a, b in ((year_start, end), (year_start - shift, end - shift))
         )
-        relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
     quota = figures_of.quota(now_, before)
     if xlsx_path is not None:
         from .burden import sheets
@@ -502,8 +473,8 @@ def plan_year() -> None:
 @plan_year.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="年份", help="计划所属的年份，例如 2027（必填）。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
-@click.option("--now", "now_text", metavar="时间", help="记录的导入时间（ISO 格式）；默认：现在。")
+@ledger_option()
+@now_option("记录的导入时间（ISO 格式）；默认：现在。")
 def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
     """把 FILE（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
     有误的单元格逐一列出，且不记录任何内容。"""
@@ -516,7 +487,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 @plan_year.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
-@click.option("--now", "now_text", metavar="时间", help="写入工作簿的时间（ISO 格式）；默认：现在。")
+@now_option("写入工作簿的时间（ISO 格式）；默认：现在。")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """写出空白的年度会议计划工作簿到 FILE（一行示例，带下拉选项）；不覆盖已有文件。"""
     from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
@@ -573,7 +544,7 @@ def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_
 @cli.command()
 @click.option("--host", default="127.0.0.1", metavar="地址", help="监听的地址；默认：127.0.0.1（只有本机可访问）。")
 @click.option("--port", default=8080, type=click.IntRange(1, 65535), metavar="端口", help="监听的端口；默认：8080。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option()
 def serve(host: str, port: int, ledger_path: Path) -> None:
     """通过 HTTP 提供最新发布的日历订阅和一周安排网页，地址含秘密令牌（见 'scheduler token'）。
     新的发布立即生效，无需重启。"""
@@ -584,7 +555,7 @@ def serve(host: str, port: int, ledger_path: Path) -> None:
     if not ledger_path.exists():
         raise InputProblemsError(f"{ledger_path}：还没有台账；'scheduler publish' 会创建它")
     click.echo(f"正在提供 {ledger_path} 的订阅：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
-    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 @cli.group(cls=SchedulerGroup)
@@ -611,38 +582,40 @@ def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
             if name in (room["id"], room["name"]):
                 return room["feed"], room["name"]
         raise InputProblemsError(f"{name} 不是已发布这一周的会议室")
-    if f"units/{name}.ics" in data.get("feeds", []):
-        return f"units/{name}.ics", name
+    for unit in data.get("units", []):
+        if name == unit["name"]:
+            return unit["feed"], unit["name"]
     raise InputProblemsError(f"{name} 不是已发布这一周的参会单位（请用参会单位中的名称）")
 
 
 @token.command("issue")
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", help="订阅谁的日历：leader 领导（默认）、unit 单位、room 会议室、staff 工作人员（all.ics 和一周安排网页）。")
-@click.option("--base-url", default="https://127.0.0.1:8080", metavar="网址", help="订阅者访问服务器的地址；默认：https://127.0.0.1:8080。")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@click.option("--base-url", default="http://127.0.0.1:8080", metavar="网址", help="订阅者访问服务器的地址（保留其 http 或 https）；默认：http://127.0.0.1:8080。")
+@ledger_option()
 def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
     """为 NAME（领导的姓名或编号、单位、会议室或工作人员）发放令牌并显示订阅链接。
     令牌只显示这一次，台账只保存其哈希值。"""
     from .server import new_token, token_hash
 
     secret = new_token()
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         feed, stored = _feed_for(ledger, name, kind)
         ledger.add_token(name=stored, kind=kind, feed=feed, token_hash=token_hash(secret), now=_now(None))
-    host = base_url.split("://", 1)[-1].rstrip("/")
+    scheme, _, host = base_url.rpartition("://")
+    scheme, host = (scheme or "http").lower(), host.rstrip("/")
     click.echo(f"{kind} {stored}: {feed}")
-    click.echo(f"  https://{host}/feeds/{secret}.ics")
+    click.echo(f"  {scheme}://{host}/feeds/{secret}.ics")
     click.echo(f"  webcal://{host}/feeds/{secret}.ics")
     if kind == "staff":
-        click.echo(f"  一周安排网页：https://{host}/week/{secret}")
+        click.echo(f"  一周安排网页：{scheme}://{host}/week/{secret}")
 
 
 @token.command("list")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option()
 def token_list(ledger_path: Path) -> None:
     """列出已发放的令牌（名称和对应的订阅；令牌本身不保存）。"""
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         for t in ledger.tokens():
             state = f"已吊销 {t.revoked_at}" if t.revoked_at else "有效"
             click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\t发放于 {t.created_at}\t{state}")
@@ -650,10 +623,10 @@ def token_list(ledger_path: Path) -> None:
 
 @token.command("revoke")
 @click.argument("name")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option()
 def token_revoke(name: str, ledger_path: Path) -> None:
     """吊销 NAME 的全部有效令牌；此后这些链接一律返回 404。"""
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         n = ledger.revoke(name, _now(None))
     if n == 0:
         raise InputProblemsError(f"{name} 没有有效的令牌")

@@ -53,7 +53,7 @@ def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: da
     records = reconcile.read_records(path, near=near)
     start = start or min(r.day for r in records)
     end = end or max(r.day for r in records)
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:
         held = ledger.held_rows(start, end + timedelta(days=1))
     return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
 
@@ -77,7 +77,7 @@ def records(problem: Problem, ledger_path: Path | None) -> Records:
         return Records()
     years = _years(problem)
     start, end = date(years[0] - 1, 1, 1), date(years[-1] + 1, 1, 1)
-    with Ledger(ledger_path) as ledger:
+    with Ledger(ledger_path, create=False) as ledger:  # a reader: never writes a schema into a foreign file
         items = [annual.AnnualItem.from_row(year, row) for year in years for row in ledger.annual_plan(year)]
         held = [row for row in ledger.held_rows(start, end) if row["week"] != problem.week.isoformat()]
         published = ledger.published_weeks(start - timedelta(days=6), end)

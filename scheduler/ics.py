@@ -17,6 +17,7 @@ import icalendar
 import recurring_ical_events
 
 from .domain import APPROVED, WEEKDAYS_ZH, Commitment, Plan, Problem, Reception, Sitting
+from .files import safe_name
 
 PRODID = "-//scheduler//会议统筹//ZH"
 REQUESTS_PROPERTY = "X-SCHEDULER-REQUESTS"
@@ -124,6 +125,17 @@ def _leader_address(problem: Problem, leader_id: str) -> str:
     return f"mailto:{leader.email}" if leader and leader.email else f"urn:x-scheduler:leader:{leader_id}"
 
 
+def own_part_text(problem: Problem, sitting: Sitting, span, items) -> str:
+    """The first lines of a segment event: the person's own item(s) and time, before the
+    whole agenda, so the first thing read agrees with the event's own time."""
+    index = problem.request_index
+    start, end = span
+    lines = [f"本人参加：{start:%Y年%m月%d日} {WEEKDAYS_ZH[start.weekday()]} {start:%H:%M}-{end:%H:%M}"]
+    lines += [f"  {i.start:%H:%M}-{i.end:%H:%M} {index[i.request_id].title}" for i in items]
+    lines.append("（以下为本次套开会议的全部议程）")
+    return "\n".join(lines)
+
+
 def agenda_text(problem: Problem, sitting: Sitting) -> str:
     """The whole agenda of a sitting with each item's times, as staff would read it."""
     index = problem.request_index
@@ -177,7 +189,10 @@ def _event_for(problem: Problem, plan: Plan, sitting: Sitting, *, span=None, ite
     room = problem.room_index.get(sitting.room)
     if room:
         event.add("LOCATION", f"{room.name}（{room.building}）" if room.building else room.name)
-    event.add("DESCRIPTION", agenda_text(problem, sitting))
+    description = agenda_text(problem, sitting)
+    if span is not None:
+        description = own_part_text(problem, sitting, span, items) + "\n" + description
+    event.add("DESCRIPTION", description)
     event.add("STATUS", _status(problem, [i.request_id for i in items]))
     event.add("SEQUENCE", sequences.get(uid, 0))
     event.add("CATEGORIES", [index[i.request_id].kind for i in items])
@@ -228,34 +243,74 @@ def _cancelled_event(gone: "FeedEvent", sequence: int, *, tz: ZoneInfo, now: dat
     return event
 
 
-def _calendar(name: str, problem: Problem, events: list[icalendar.Event]) -> bytes:
+def _timezone(key: str) -> icalendar.Timezone:
+    """The VTIMEZONE every feed carries (also an empty one, which must stay valid)."""
+    return icalendar.Timezone.from_tzid(key)
+
+
+def calendar_bytes(name: str, tz_key: str, events: list[icalendar.Event]) -> bytes:
+    """A feed: METHOD:PUBLISH, a stable NAME and X-WR-CALNAME, REFRESH-INTERVAL and
+    X-PUBLISHED-TTL of one hour, the VTIMEZONE, then the events in time order."""
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add("NAME", name)
     calendar.add("X-WR-CALNAME", name)
-    calendar.add("X-WR-TIMEZONE", str(problem.tz.key))
+    calendar.add("X-WR-TIMEZONE", tz_key)
     calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT1H")
+    calendar.add_component(_timezone(tz_key))
     for event in sorted(events, key=lambda e: (e.decoded("DTSTART"), str(e["UID"]))):
         calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _calendar(name: str, problem: Problem, events: list[icalendar.Event]) -> bytes:
+    return calendar_bytes(name, str(problem.tz.key), events)
+
+
+ALL_FEED = "all.ics"
+
+
+def leader_feed(leader_id: str) -> str:
+    return f"leaders/{safe_name(leader_id)}.ics"
+
+
+def room_feed(room_id: str) -> str:
+    return f"rooms/{safe_name(room_id)}.ics"
+
+
+def unit_feed(unit: str) -> str:
+    """A unit's feed is named by a stable slug of its name (the name itself is in the calendar)."""
+    return f"units/{safe_name(unit)}.ics"
+
+
+def feed_names(problem: Problem, plan: Plan) -> dict[str, str]:
+    """Every feed path of the plan and its calendar's stable name (no date in it: a standing
+    subscription keeps its name from week to week)."""
+    names = {ALL_FEED: "会议安排（全部）"}
+    names |= {leader_feed(x.id): f"{x.name} 会议安排" for x in problem.leaders}
+    names |= {room_feed(r.id): f"{r.name} 使用安排" for r in problem.rooms}
+    names |= {unit_feed(u): f"{u} 参会安排" for u in sorted({u for s in plan.sittings for u in s.units})}
+    return names
 
 
 def feeds(
     problem: Problem, plan: Plan, *, now: datetime, sequences: dict[str, dict[str, int]] | None = None,
-    cancelled: dict[str, list["FeedEvent"]] | None = None,
+    cancelled: dict[str, list["FeedEvent"]] | None = None, cancelled_names: dict[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """Every feed of the plan: all.ics, leaders/<id>.ics, rooms/<id>.ics, units/<name>.ics.
+    """Every feed of the plan: all.ics, leaders/<id>.ics, rooms/<id>.ics, units/<slug>.ics
+    (names from the data pass through files.safe_name).
 
     sequences: per feed, the SEQUENCE of each UID (default 0); cancelled: per feed, events
     dropped since the last publication, added once as STATUS:CANCELLED."""
     assert now.tzinfo is not None
-    sequences, cancelled = sequences or {}, cancelled or {}
-    week_label = f"{plan.week:%Y年%m月%d日}起"
+    sequences, cancelled, cancelled_names = sequences or {}, cancelled or {}, cancelled_names or {}
+    names = feed_names(problem, plan)
     contents: dict[str, tuple[str, list]] = {}  # path -> (calendar name, [(kind, thing, span, items)])
-    contents["all.ics"] = (f"会议安排（全部）{week_label}", [("whole", s, None, None) for s in plan.sittings] + [("reception", r, None, None) for r in problem.receptions])
+    contents[ALL_FEED] = (names[ALL_FEED], [("whole", s, None, None) for s in plan.sittings] + [("reception", r, None, None) for r in problem.receptions])
     for leader in problem.leaders:
         entries = []
         for sitting in plan.sittings:
@@ -266,20 +321,20 @@ def feeds(
                     items = tuple(i for i in sitting.items if leader.id in i.leaders and span[0] <= i.start < span[1])
                     entries.append(("segment", sitting, span, items))
         entries += [("reception", r, None, None) for r in problem.receptions if leader.id in r.leaders]
-        contents[f"leaders/{leader.id}.ics"] = (f"{leader.name}的会议安排 {week_label}", entries)
+        contents[leader_feed(leader.id)] = (names[leader_feed(leader.id)], entries)
     for room in problem.rooms:
         entries = [("whole", s, None, None) for s in plan.sittings if s.room == room.id]
         entries += [("reception", r, None, None) for r in problem.receptions if r.room == room.id]
-        contents[f"rooms/{room.id}.ics"] = (f"{room.name}使用安排 {week_label}", entries)
+        contents[room_feed(room.id)] = (names[room_feed(room.id)], entries)
     for unit in sorted({u for s in plan.sittings for u in s.units}):
         entries = []
         for sitting in plan.sittings:
             for span in sitting.unit_segments(unit):
                 items = tuple(i for i in sitting.items if unit in i.units and span[0] <= i.start < span[1])
                 entries.append(("segment", sitting, span, items))
-        contents[f"units/{unit}.ics"] = (f"{unit}参会安排 {week_label}", entries)
+        contents[unit_feed(unit)] = (names[unit_feed(unit)], entries)
     for path in cancelled:
-        contents.setdefault(path, (f"会议安排 {path.removesuffix('.ics')} {week_label}", []))
+        contents.setdefault(path, (cancelled_names.get(path, "会议安排"), []))
     out: dict[str, bytes] = {}
     for path, (name, entries) in contents.items():
         seq = sequences.get(path, {})
@@ -292,6 +347,19 @@ def feeds(
         events += [_cancelled_event(gone, seq.get(gone.uid, 1), tz=problem.tz, now=now) for gone in cancelled.get(path, [])]
         out[path] = _calendar(name, problem, events)
     return out
+
+
+def merge_feeds(bodies: list[bytes]) -> bytes:
+    """One feed holding the events of several weeks' feeds of one subscription (oldest first),
+    named as the newest one names itself."""
+    events: list[icalendar.Event] = []
+    name, tz_key = "会议安排", "Asia/Shanghai"
+    for body in bodies:
+        calendar = icalendar.Calendar.from_ical(body)
+        name = str(calendar.get("X-WR-CALNAME", name))
+        tz_key = str(calendar.get("X-WR-TIMEZONE", tz_key))
+        events += calendar.walk("VEVENT")
+    return calendar_bytes(name, tz_key, events)
 
 
 # --- publication: fingerprints, SEQUENCE, cancellations ---------------------------------------

@@ -177,18 +177,76 @@ class Publication:
     plan_json: str
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class Ledger:
-    def __init__(self, path: Path, *, shared: bool = False):
-        """shared: one connection used from the server's threads in turn."""
+    def __init__(self, path: Path, *, shared: bool = False, create: bool = True):
+        """shared: one connection used from the server's threads in turn; create: False for
+        readers (stats, serve), which refuse a missing, empty or foreign file instead of
+        writing a schema into it."""
         self.path = Path(path)
+        if not create:
+            self._refuse_unreadable()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=not shared)  # transactions are explicit
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-        except (sqlite3.Error, OSError) as exc:
-            raise LedgerError(f"{self.path}: cannot open the ledger ({exc})") from None
-        self.migrate()
+            self._refuse_unknown_version()
+            if create:
+                self.migrate()
+            else:
+                self._refuse_incomplete()
+            self.identity = self._identity()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"台账 {self.path} 已损坏或不是本程序的台账（{exc}），请从备份恢复") from None
+        except OSError as exc:
+            raise LedgerError(f"无法打开台账 {self.path}（{exc}）") from None
+
+    def _refuse_unreadable(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            raise LedgerError(f"台账 {self.path} 不存在；先用 scheduler publish 发布一周的安排") from None
+        except OSError as exc:
+            raise LedgerError(f"无法读取台账 {self.path}（{exc}）") from None
+        if head != SQLITE_HEADER:
+            what = "是空文件" if not head else "不是 SQLite 台账文件"
+            raise LedgerError(f"台账 {self.path} {what}，未作任何改动；请检查 --ledger 指向的文件或从备份恢复")
+
+    def _refuse_unknown_version(self) -> None:
+        """A ledger written by a newer version (a migration this version does not know) is refused."""
+        self.db.execute("PRAGMA schema_version").fetchone()  # reads the header: a corrupted file fails here
+        has = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone()
+        if not has:
+            return
+        known = {name for name, _ in MIGRATIONS}
+        unknown = sorted(row[0] for row in self.db.execute("SELECT name FROM migrations") if row[0] not in known)
+        if unknown:
+            raise LedgerError(f"台账 {self.path} 由更新版本的程序写入（迁移 {'、'.join(unknown)} 本版本不认识），请升级 scheduler 后再用")
+
+    def _refuse_incomplete(self) -> None:
+        has = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone()
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")} if has else set()
+        if not done:
+            raise LedgerError(f"台账 {self.path} 不是本程序的台账（没有迁移记录），未作任何改动")
+        if done != {name for name, _ in MIGRATIONS}:
+            self.migrate()  # an older ledger of ours: bring it up to date
+        self.db.execute("PRAGMA quick_check").fetchone()
+
+    def _identity(self) -> tuple:
+        """What tells this file from a file that replaced it (the server re-opens on change)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return ()
+        return (st.st_dev, st.st_ino)
+
+    def replaced(self) -> bool:
+        """True when the file at `path` is no longer the one this connection has open."""
+        return self._identity() != self.identity
 
     def close(self) -> None:
         self.db.close()
@@ -269,6 +327,38 @@ class Ledger:
         """Requests held in the latest publication of each week in [since, before)."""
         return [r for r in self.request_rows(since, before) if r["scheduled"]]
 
+    def max_sequences(self, week: date) -> dict[tuple[str, str], int]:
+        """(feed, UID) -> the highest SEQUENCE ever published for the week (cancellations
+        included), so that a SEQUENCE never goes down."""
+        rows = self.db.execute(
+            """SELECT e.feed, e.uid, MAX(e.sequence) FROM events e JOIN publications p ON p.id = e.publication_id
+               WHERE p.week = ? GROUP BY e.feed, e.uid""",
+            (week.isoformat(),),
+        )
+        return {(feed, uid): sequence for feed, uid, sequence in rows}
+
+    def latest_per_week(self, since: date | None = None) -> list[Publication]:
+        """The latest publication of every week (from `since` on), oldest week first."""
+        rows = self.db.execute(
+            """SELECT p.id, p.week, p.published_at, p.input, p.plan_json FROM publications p
+               JOIN (SELECT week, MAX(id) AS id FROM publications GROUP BY week) latest ON latest.id = p.id
+               WHERE p.week >= ? ORDER BY p.week""",
+            ((since or date.min).isoformat(),),
+        )
+        return [Publication(*row) for row in rows]
+
+    def previous(self, publication: Publication) -> Publication | None:
+        """The publication of the same week before this one."""
+        row = self.db.execute(
+            "SELECT id, week, published_at, input, plan_json FROM publications WHERE week = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            (publication.week, publication.id),
+        ).fetchone()
+        return Publication(*row) if row else None
+
+    def publication(self, publication_id: int) -> Publication | None:
+        row = self.db.execute("SELECT id, week, published_at, input, plan_json FROM publications WHERE id = ?", (publication_id,)).fetchone()
+        return Publication(*row) if row else None
+
     def latest_id(self) -> int | None:
         row = self.db.execute("SELECT MAX(id) FROM publications").fetchone()
         return row[0]
@@ -345,35 +435,63 @@ class Ledger:
 
     # --- writing ------------------------------------------------------------------------------
 
+    def begin(self) -> None:
+        """Start the write transaction (taking the write lock at once: a concurrent publish
+        waits here, and then reads what the first one committed)."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def next_id(self, taken: set[int] = frozenset()) -> int:
+        """The next publication id, above every id recorded and every number in `taken`."""
+        return max([self.latest_id() or 0, *taken]) + 1
+
     def record(
         self, *, week: date, published_at: datetime, input: str, plan_json: str, feeds: dict[str, bytes],
         events: list[PublishedEvent], requests: list[dict], sittings: list[dict], checkpoint: Callable[[str], None] = lambda _: None,
     ) -> int:
         """Record one publication in one transaction; returns its id."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self.begin()
         try:
-            cursor = self.db.execute(
-                "INSERT INTO publications (week, published_at, input, plan_json) VALUES (?, ?, ?, ?)",
-                (week.isoformat(), published_at.isoformat(), input, plan_json),
+            pid = self.insert(
+                week=week, published_at=published_at, input=input, plan_json=plan_json, feeds=feeds,
+                events=events, requests=requests, sittings=sittings, checkpoint=checkpoint,
             )
-            pid = cursor.lastrowid
-            self.db.executemany("INSERT INTO feeds VALUES (?, ?, ?)", [(pid, path, body) for path, body in sorted(feeds.items())])
-            checkpoint("ledger-feeds-written")
-            self.db.executemany(
-                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(pid, e.feed, e.uid, e.sequence, e.fingerprint, e.status, e.start, e.end, e.summary) for e in events],
-            )
-            for table, rows in (("requests", requests), ("sittings", sittings)):
-                if rows:
-                    names = list(rows[0])
-                    self.db.executemany(
-                        f"INSERT INTO {table} (publication_id, {', '.join(names)}) VALUES (?, {', '.join('?' for _ in names)})",
-                        [(pid, *(row[n] for n in names)) for row in rows],
-                    )
             checkpoint("before-commit")
-            self.db.execute("COMMIT")
+            self.commit()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.rollback()
             raise
+        return pid
+
+    def insert(
+        self, *, week: date, published_at: datetime, input: str, plan_json: str, feeds: dict[str, bytes],
+        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], number: int | None = None,
+        checkpoint: Callable[[str], None] = lambda _: None,
+    ) -> int:
+        """Insert one publication inside the caller's transaction (begin ... commit); returns its id."""
+        cursor = self.db.execute(
+            "INSERT INTO publications (id, week, published_at, input, plan_json) VALUES (?, ?, ?, ?, ?)",
+            (number, week.isoformat(), published_at.isoformat(), input, plan_json),
+        )
+        pid = cursor.lastrowid
+        self.db.executemany("INSERT INTO feeds VALUES (?, ?, ?)", [(pid, path, body) for path, body in sorted(feeds.items())])
+        checkpoint("ledger-feeds-written")
+        self.db.executemany(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(pid, e.feed, e.uid, e.sequence, e.fingerprint, e.status, e.start, e.end, e.summary) for e in events],
+        )
+        for table, rows in (("requests", requests), ("sittings", sittings)):
+            if rows:
+                names = list(rows[0])
+                self.db.executemany(
+                    f"INSERT INTO {table} (publication_id, {', '.join(names)}) VALUES (?, {', '.join('?' for _ in names)})",
+                    [(pid, *(row[n] for n in names)) for row in rows],
+                )
         return pid
 

@@ -6,13 +6,13 @@ import dataclasses
 import html
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .domain import (
     ANY_PART, COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
-from .ics import uid_for
+from .ics import leader_feed, room_feed, uid_for, unit_feed
 
 SCHEMA = "scheduler.plan/1"
 OUTCOME_ZH = {"scheduled": "按申请安排", COMBINED: "套开", SHORTENED: "压缩时长", MOVED: "调整时间", REJECTED: "不予安排", NOT_PLACEABLE: "无法安排"}
@@ -116,8 +116,9 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
             "minutes_saved": f.minutes_saved, "leader_hours": f.leader_hours,
             "person_hours_requested": f.person_hours_requested, "person_hours_planned": f.person_hours_planned,
         },
-        "leaders": [_leader_ref(problem, x.id) | {"feed": f"leaders/{x.id}.ics"} for x in problem.leaders],
-        "rooms": [{"id": r.id, "name": r.name, "building": r.building, "capacity": r.capacity, "feed": f"rooms/{r.id}.ics"} for r in problem.rooms],
+        "leaders": [_leader_ref(problem, x.id) | {"feed": leader_feed(x.id)} for x in problem.leaders],
+        "rooms": [{"id": r.id, "name": r.name, "building": r.building, "capacity": r.capacity, "feed": room_feed(r.id)} for r in problem.rooms],
+        "units": [{"name": u, "feed": unit_feed(u)} for u in sorted({u for s in plan.sittings for u in s.units})],
         "sittings": [sitting_json(problem, plan, s) for s in plan.sittings],
         "receptions": [
             {"id": r.id, "title": r.title, "visitor": r.visitor, "start": _iso(r.start), "end": _iso(r.end),
@@ -244,12 +245,13 @@ def written_text(out_dir, paths: list[str], seconds: float) -> str:
     return f"已写入 {out_dir}/ 共 {len(paths)} 个文件：{'、'.join(parts)}（用时 {number(seconds)} 秒）"
 
 
-def published_text(problem: Problem, number: int, prepared, link) -> str:
-    """The line after a publication, counting events (a sitting in five feeds is one event)."""
+def published_text(done) -> str:
+    """The line after a publication (publish.Published), counting events — a sitting in five
+    feeds is one event."""
+    week = f"{done.week.year}年{done.week.month}月{done.week.day}日"
     return (
-        f"已发布{week_span_zh(problem)}（第 {number} 次发布）：日程 {len(prepared.uids)} 项，"
-        f"新增 {len(prepared.new_uids)} 项、变更 {len(prepared.changed_uids)} 项、取消 {len(prepared.cancelled_uids)} 项，"
-        f"订阅文件 {len(prepared.feeds)} 个 → {link}/"
+        f"已发布{week}起的一周（第 {done.number} 次发布）：日程 {done.events} 项，"
+        f"新增 {done.new} 项、变更 {done.changed} 项、取消 {done.cancelled} 项，订阅文件 {done.feeds} 个 → {done.link}/"
     )
 
 
@@ -533,8 +535,10 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
     return "\n".join(out) + "\n"
 
 
-def plan_from_json(problem: Problem, data: dict) -> Plan:
-    """A plan.json back into a Plan over the same week's problem (for publish, whatif, diff)."""
+def plan_from_json(problem: Problem, data: dict, *, lenient: bool = False) -> Plan:
+    """A plan.json back into a Plan over the same week's problem (for publish, whatif, diff).
+    lenient: leave out the items of requests the input no longer holds (the reference of a
+    re-plan after the workbook was edited)."""
     index = problem.request_index
     if data.get("schema") != SCHEMA:
         raise PlanError(f"not a plan.json of schema {SCHEMA} (found {data.get('schema')!r})")
@@ -544,6 +548,8 @@ def plan_from_json(problem: Problem, data: dict) -> Plan:
     for s in data["sittings"]:
         items = []
         for i in s["items"]:
+            if lenient and i["request_id"] not in index:
+                continue
             if i["request_id"] not in index:
                 raise PlanError(f"the plan holds request {i['request_id']}, which the input does not")
             r = index[i["request_id"]]
@@ -552,7 +558,9 @@ def plan_from_json(problem: Problem, data: dict) -> Plan:
                 end=datetime.fromisoformat(i["end"]).astimezone(problem.tz),
                 requested_minutes=r.minutes, leaders=problem.by_rank(r.everyone), units=r.units, attendees=r.attendees,
             ))
-        sittings.append(Sitting(id=s["id"], room=s["room"]["id"], chair=s["chair"]["id"], start=items[0].start, end=items[-1].end, items=tuple(items)))
+        if not items:
+            continue
+        sittings.append(Sitting(id=items[0].request_id if lenient else s["id"], room=s["room"]["id"], chair=s["chair"]["id"], start=items[0].start, end=items[-1].end, items=tuple(items)))
     outcomes = tuple(
         Outcome(request_id=r["id"], codes=tuple(r["outcome"]["codes"]), sitting=r["outcome"]["sitting"], reasons=tuple(r["outcome"]["reasons"]),
                 rules=tuple(r["outcome"]["rules"]), blockers=tuple(r["outcome"]["blockers"]))

@@ -91,6 +91,13 @@ class SolveProgress:
             self.task = self.live.add_task(self.label, total=self.limit, figures="")
         return self
 
+    def limit_to(self, options):
+        """Take the time limit from the solver's options (known only once the week is read)."""
+        self.limit = float(options.time_limit)
+        if self.live is not None:
+            self.live.update(self.task, total=self.limit)
+        return options
+
     def __call__(self, update) -> None:
         """The solver's on_progress callback."""
         if not self.enabled:

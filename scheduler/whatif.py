@@ -6,16 +6,21 @@ as it can. `diff` compares two plan.json documents request by request."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
-from dataclasses import dataclass, replace
-from datetime import datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from pathlib import Path
 
 from .config import apply_overrides
-from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Plan, Problem
-from .errors import ConfigError
+from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Outcome, Plan, Problem
+from .errors import ConfigError, PlanError
 from .values import parse_date, parse_datetime
 from .workcal import week_days
+
+HYPOTHETICAL_AWAY = "（假设）外出"
+HYPOTHETICAL_SOURCE = "whatif"
 
 KINDS_ZH = {"moved": "时间调整", "added": "新增", "dropped": "取消", "shortened": "压缩时长", "lengthened": "延长", "regrouped": "套开调整", "room": "换会议室"}
 
@@ -58,7 +63,7 @@ def away(problem: Problem, spec: Away) -> Problem:
         raise ConfigError(f"--away: {spec.start!r} {spec.end or ''} is not a date or half-day (e.g. 2026-12-09 or 2026-12-09下午)") from None
     if finish <= begin:
         raise ConfigError(f"--away: {spec.end} is before {spec.start}")
-    commitment = Commitment(leader=leader_id(problem, spec.leader), start=begin, end=finish, title="（假设）外出", away=True, source="whatif")
+    commitment = Commitment(leader=leader_id(problem, spec.leader), start=begin, end=finish, title=HYPOTHETICAL_AWAY, away=True, source=HYPOTHETICAL_SOURCE)
     return replace(problem, commitments=tuple(sorted((*problem.commitments, commitment), key=lambda c: (c.start, c.leader, c.title))))
 
 
@@ -92,6 +97,97 @@ def set_key(problem: Problem, key: str, value: str) -> Problem:
         parsed = value  # a bare word: a string
     settings = apply_overrides(problem.settings, {key: parsed})
     return replace(problem, settings=settings, days=week_days(settings, problem.week), tz=settings.tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """How a what-if variant was made, recorded in its plan.json so that publish can re-apply
+    it: away (hypothetical, never published), add (files), drop, fix (ID=DATETIME), set (KEY=VALUE)."""
+
+    away: tuple[tuple[str, str], ...] = ()
+    add: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    fix: tuple[str, ...] = ()
+    set: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"away": [list(a) for a in self.away], "add": list(self.add), "drop": list(self.drop), "fix": list(self.fix), "set": list(self.set)}
+
+    @classmethod
+    def from_json(cls, data) -> "Variant":
+        if not data:
+            return cls()
+        try:
+            return cls(
+                away=tuple((str(a[0]), str(a[1])) for a in data.get("away", [])), add=tuple(map(str, data.get("add", []))),
+                drop=tuple(map(str, data.get("drop", []))), fix=tuple(map(str, data.get("fix", []))), set=tuple(map(str, data.get("set", []))),
+            )
+        except (AttributeError, IndexError, TypeError):
+            raise PlanError("plan.json 中的 variant（假设方案说明）格式不对，请重新运行 scheduler whatif") from None
+
+    def then(self, other: "Variant") -> "Variant":
+        """This variant followed by another (a what-if of a what-if)."""
+        return Variant(*(getattr(self, f) + getattr(other, f) for f in ("away", "add", "drop", "fix", "set")))
+
+    def __bool__(self) -> bool:
+        return any((self.away, self.add, self.drop, self.fix, self.set))
+
+
+def apply(problem: Problem, variant: Variant, *, hypothetical: bool = True, lenient: bool = False) -> Problem:
+    """The week as the variant has it; hypothetical=False leaves out what only shaped the plan
+    (an absence from --away), as publishing does; lenient skips what the edited workbook made
+    moot (a dropped request no longer in it, an added one now in it), as re-planning does."""
+    from .intake import load_extra_requests
+
+    if hypothetical:
+        for leader, span in variant.away:
+            start, _, end = span.partition("..")
+            problem = away(problem, Away(leader, start, end or None))
+    for path in variant.add:
+        extra = load_extra_requests(Path(path), problem)
+        if lenient:
+            extra = [r for r in extra if r.id not in problem.request_index]
+        problem = add(problem, extra)
+    for request_id in variant.drop:
+        if not (lenient and request_id not in problem.request_index):
+            problem = drop(problem, request_id)
+    for text in variant.fix:
+        request_id, _, when = text.partition("=")
+        if not (lenient and request_id.strip() not in problem.request_index):
+            problem = fix(problem, request_id.strip(), when)
+    for text in variant.set:
+        key, _, value = text.partition("=")
+        problem = set_key(problem, key.strip(), value.strip())
+    return problem
+
+
+def without_hypotheticals(plan: Plan) -> Plan:
+    """The plan with every reason that names a hypothetical absence replaced by a neutral one
+    (what is published never mentions it)."""
+    def clean(texts):
+        return tuple("按调整后的安排" if HYPOTHETICAL_AWAY in t else t for t in texts)
+
+    outcomes = tuple(replace(o, reasons=tuple(dict.fromkeys(clean(o.reasons))), blockers=tuple(t for t in o.blockers if HYPOTHETICAL_AWAY not in t)) for o in plan.outcomes)
+    return replace(plan, outcomes=outcomes)
+
+
+def read_plan(data: dict, input_dir: Path | None, *, default_input: Path, hypothetical: bool = True, lenient: bool = False):
+    """(folder, problem, plan) of a plan.json document: the week read from --input or the folder
+    the plan names, the plan's variant re-applied (without the hypothetical when publishing)."""
+    from .intake import load_week
+    from .report import plan_from_json
+
+    folder = Path(input_dir or data.get("input") or default_input)
+    problem = load_week(folder, today=date.fromisoformat(data["week"]))
+    variant = Variant.from_json(data.get("variant"))
+    problem = apply(problem, variant, hypothetical=hypothetical, lenient=lenient)
+    try:
+        plan = plan_from_json(problem, data, lenient=lenient)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"plan.json 内容不完整或已被改坏（{exc.__class__.__name__}: {exc}）") from None
+    if not hypothetical and variant.away:
+        plan = without_hypotheticals(plan)
+    return folder, problem, plan
 
 
 # --- the difference between two plans ------------------------------------------------------------
@@ -143,6 +239,8 @@ def conflict_reasons(problem: Problem, published: Plan) -> dict[str, str]:
 def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
     """Request by request, what differs from plan a to plan b (plan.json documents); `why`
     gives the cause of a change where the variant itself knows it."""
+    if a.get("week") != b.get("week"):
+        raise PlanError(f"两个方案不是同一周（{a.get('week')} 与 {b.get('week')}），无法比较")
     pa, pb = _placements(a), _placements(b)
     titles = {r["id"]: r["title"] for r in [*a["requests"], *b["requests"]]}
     reasons = {r["id"]: " ".join(r["outcome"]["reasons"]) for r in b["requests"]}
@@ -165,7 +263,7 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
             ) if changed)
             if not kinds:
                 continue
-        reason = "；".join(filter(None, [(why or {}).get(rid), reasons.get(rid)])) or ("本方案中已取消" if y is None else "随本方案的调整而变动")
+        reason = "；".join(dict.fromkeys(filter(None, [(why or {}).get(rid), reasons.get(rid)]))) or ("本方案中已取消" if y is None else "随本方案的调整而变动")
         out.append(Change(rid, titles.get(rid, ""), kinds, _when(x) if x else "—", _when(y) if y else "—", reason))
     return out
 
@@ -181,3 +279,82 @@ def diff_table(changes: list[Change]) -> str:
     )
 
 
+
+
+# --- running a variant, re-planning a published week ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Replanned:
+    problem: Problem
+    plan: Plan
+    files: dict[str, bytes]
+    changes: list[Change] | None  # None: planned from scratch (no reference)
+    reference: str = ""  # what the plan was kept close to, in Chinese
+
+
+def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, str]:
+    """The cause, in the variant, of a request's change: an absence, a fixed time, a new 无会日."""
+    out = conflict_reasons(problem, published)
+    for text in variant.fix:
+        request_id, _, when = text.partition("=")
+        out.setdefault(request_id.strip(), f"按要求固定在{when.strip()}开始")
+    no_meeting = {d.date for d in problem.days if d.no_meeting}
+    for sitting in published.sittings:
+        for item in sitting.items:
+            if item.start.date() in no_meeting and item.request_id not in out:
+                out[item.request_id] = f"{item.start:%m-%d}改为无会日，原时间不能再开"
+    return out
+
+
+def run_variant(
+    data: dict, variant: Variant, *, input_dir: Path | None, default_input: Path, now: datetime, options, on_progress=None,
+) -> Replanned:
+    """Re-plan a variant of the week of plan.json `data` as close to that plan as it can;
+    `options(problem)` gives the solver's options. The files carry the variant in plan.json."""
+    from .outputs import render
+    from .solve import solve
+
+    folder, base, published = read_plan(data, input_dir, default_input=default_input)
+    problem = apply(base, variant)
+    result = solve(problem, options(problem), on_progress=on_progress, previous=published)
+    recorded = Variant.from_json(data.get("variant")).then(variant)
+    files = render(problem, result, now, input=str(folder), extra_json={"variant": recorded.to_json()})
+    changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, variant))
+    return Replanned(problem=problem, plan=result, files=files, changes=changes)
+
+
+def plan_week(
+    problem: Problem, *, folder: Path, ledger_path: Path | None, fresh: bool, now: datetime, options=None, on_progress=None, solver=None,
+) -> Replanned:
+    """`scheduler plan`: a week that has a publication in the ledger is re-planned as close to
+    it as possible (the published variant's drops, additions and fixed times re-applied), unless
+    `fresh`. The ledger is read before anything is solved or written. `solver(problem,
+    previous)` plans (default: solve with `options(problem)`)."""
+    from .ledger import Ledger
+    from .outputs import render
+    from .report import plan_from_json
+    from .solve import solve
+
+    if solver is None:
+        def solver(p, previous):
+            return solve(p, options(p), on_progress=on_progress, previous=previous)
+
+    reference = None
+    if ledger_path is not None and ledger_path.exists() and not fresh:
+        with Ledger(ledger_path, create=False) as ledger:
+            reference = ledger.latest(problem.week)
+    if reference is None:
+        result = solver(problem, None)
+        return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=str(folder)), changes=None)
+    data = json.loads(reference.plan_json)
+    problem = apply(problem, Variant.from_json(data.get("variant")), hypothetical=False, lenient=True)
+    try:
+        published = plan_from_json(problem, data, lenient=True)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"台账中第 {reference.id} 次发布的方案无法读取（{exc}）；可用 --fresh 从头编排") from None
+    result = solver(problem, published)
+    label = f"台账中第 {reference.id} 次发布（{reference.published_at}）"
+    files = render(problem, result, now, input=str(folder), extra_json={"reference": {"publication": reference.id, "published_at": reference.published_at}})
+    changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, Variant()))
+    return Replanned(problem=problem, plan=result, files=files, changes=changes, reference=label)

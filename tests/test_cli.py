@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -136,9 +138,35 @@ def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):
     (tmp_path / "plan.json").write_text('{"hello": 1}', encoding="utf-8")
     for args in (["publish", str(tmp_path), "--ledger", str(tmp_path / "l.sqlite")], ["diff", str(tmp_path), str(tmp_path)]):
         result = invoke(*args)
-        assert result.exit_code == 2 and "不是 'scheduler plan' 写出的 plan.json" in result.stderr
+        assert result.exit_code == 2 and "不是 scheduler plan 生成的 plan.json" in result.stderr
     result = invoke("publish", str(tmp_path / "missing"))
-    assert result.exit_code == 2 and "无法读取安排" in result.stderr
+    assert result.exit_code == 2 and "找不到方案文件" in result.stderr
+
+
+@pytest.mark.parametrize("broken", [
+    '{"schema": "scheduler.plan/1", "week": "2026-12-07"}',
+    '{"schema": "scheduler.plan/1", "week": "not a date", "sittings": [], "requests": [], "solver": {"status": "x"}}',
+    '{"schema": "scheduler.plan/1", "week": "2026-12-07", "sittings": [{"items": [{"request_id": "H01", "start": 5}]}], "requests": [], "solver": {}}',
+    '{"schema": "scheduler.plan/1", "week": "2026-12-07", "sittings": 3, "requests": [], "solver": {}}',
+])
+def test_a_malformed_plan_json_gets_one_chinese_line(tmp_path, broken):
+    (tmp_path / "plan.json").write_text(broken, encoding="utf-8")
+    for args in (["publish", str(tmp_path), "--ledger", str(tmp_path / "l.sqlite")], ["diff", str(tmp_path), str(tmp_path)], ["whatif", str(tmp_path), "-o", str(tmp_path / "v")]):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "plan.json" in result.stderr, (args, result.output)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "l.sqlite").exists() and not (tmp_path / "v").exists()
+
+
+def test_diff_of_two_different_weeks_is_refused(tmp_path):
+    from scheduler.outputs import render
+    from tests.conftest import make_plan, make_problem
+
+    week = json.loads(render(make_problem([]), make_plan(), NOW, workbook=False)["plan.json"])
+    (tmp_path / "a.json").write_text(json.dumps(week), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(week | {"week": "2026-12-14"}), encoding="utf-8")
+    result = invoke("diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert result.exit_code == 2 and "不是同一周" in result.stderr
 
 
 def test_the_template_week_toml_is_the_example_weeks():

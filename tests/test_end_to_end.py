@@ -12,6 +12,7 @@ import vobject
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from scheduler.ics import leader_feed, room_feed, unit_feed
 from tests.conftest import EXAMPLE, NOW
 
 T = datetime.fromisoformat
@@ -64,7 +65,7 @@ def test_no_leader_in_two_places(run, example_problem):
                 assert a2 - b1 >= timedelta(minutes=20), (leader, b1, a2)
     # The leaders' own feeds say the same: no two events of a leader overlap.
     for leader in example_problem.leaders:
-        events = feed_events(out / "leaders" / f"{leader.id}.ics")
+        events = feed_events(out / leader_feed(leader.id))
         assert not overlaps([(a, b) for a, b, *_ in events]), leader.id
 
 
@@ -83,7 +84,7 @@ def test_rooms_hold_one_sitting_at_a_time_and_fit_it(run, example_problem):
             per_room[r.room].append((r.start, r.end))
     for room, spans in per_room.items():
         assert not overlaps(spans), room
-        assert not overlaps([(a, b) for a, b, *_ in feed_events(out / "rooms" / f"{room}.ics")])
+        assert not overlaps([(a, b) for a, b, *_ in feed_events(out / room_feed(room))])
 
 
 def test_office_hours_working_days_windows_and_lengths(run, example_problem):
@@ -151,7 +152,7 @@ def test_leaders_and_units_busy_only_in_their_own_items(run, example_problem):
             assert covered == sum(i["minutes"] * 60 for i in mine)
         for unit in s["units"]:
             mine = [i for i in s["items"] if unit["name"] in i["units"]]
-            events = [e for e in feed_events(out / "units" / f"{unit['name']}.ics") if e[3] <= set(s["request_ids"])]
+            events = [e for e in feed_events(out / unit_feed(unit["name"])) if e[3] <= set(s["request_ids"])]
             assert all(set(i["request_id"] for i in mine) >= e[3] for e in events)
             assert sum((b - a).total_seconds() for a, b, *_ in events) == sum(i["minutes"] * 60 for i in mine)
 

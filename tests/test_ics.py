@@ -14,7 +14,7 @@ import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.ics import feeds, uid_for
+from scheduler.ics import feeds, leader_feed, room_feed, uid_for, unit_feed
 from tests.conftest import NOW
 
 JS = Path(__file__).parent / "js"
@@ -60,6 +60,8 @@ def expected(problem, plan, name: str):
     index = problem.request_index
     out = []
     kind, _, key = name.removesuffix(".ics").partition("/")
+    if kind == "units":  # a unit's feed is named by a slug of its name
+        key = next(u for s in plan.sittings for u in s.units if unit_feed(u) == name)
     for s in plan.sittings:
         if name == "all.ics" or (kind == "rooms" and s.room == key) or (kind == "leaders" and key == s.chair):
             out.append((uid_for(s.id, plan.week), s.start, s.end))
@@ -89,9 +91,9 @@ def test_three_parsers_agree_with_each_other_and_with_the_plan(written, example_
 def test_every_leader_room_and_unit_has_a_feed(written, example_problem, example_plan):
     names = set(written)
     assert "all.ics" in names
-    assert {f"leaders/{x.id}.ics" for x in example_problem.leaders} <= names
-    assert {f"rooms/{r.id}.ics" for r in example_problem.rooms} <= names
-    assert {f"units/{u}.ics" for s in example_plan.sittings for u in s.units} <= names
+    assert {leader_feed(x.id) for x in example_problem.leaders} <= names
+    assert {room_feed(r.id) for r in example_problem.rooms} <= names
+    assert {unit_feed(u) for s in example_plan.sittings for u in s.units} <= names
 
 
 def test_a_leader_in_one_item_of_a_combined_sitting_sees_only_that_item(written, example_problem, example_plan):
@@ -101,7 +103,7 @@ def test_a_leader_in_one_item_of_a_combined_sitting_sees_only_that_item(written,
     for sitting, leader in cases:
         if leader is None:
             continue
-        mine = [e for e in by_vobject(written[f"leaders/{leader}.ics"]) if sitting.start.timestamp() <= e[1] < sitting.end.timestamp()]
+        mine = [e for e in by_vobject(written[leader_feed(leader)]) if sitting.start.timestamp() <= e[1] < sitting.end.timestamp()]
         assert [(e[1], e[2]) for e in mine] == [(int(a.timestamp()), int(b.timestamp())) for a, b in sitting.segments_of(leader)]
 
 
@@ -115,6 +117,8 @@ def test_rfc5545_form(written, example_problem):
         text = raw.decode("utf-8")
         assert "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai" in text
         assert "X-WR-CALNAME:" in text and "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in text
+        assert "METHOD:PUBLISH\r\n" in text and "\r\nNAME:" in text and "X-PUBLISHED-TTL:PT1H\r\n" in text
+        assert "2026" not in text.split("\r\nX-WR-CALNAME:")[1].split("\r\n")[0]  # a stable name, no date
         if "BEGIN:VEVENT" in text:
             assert "DTSTART;TZID=Asia/Shanghai:" in text
 
@@ -135,3 +139,28 @@ def test_event_content_in_chinese(written, example_problem, example_plan):
     assert statuses <= {"CONFIRMED", "TENTATIVE"}
     pending = next(s for s in example_plan.sittings if any(example_problem.request_index[i.request_id].approval == "待审" for i in s.items))
     assert next(e for e in cal.vevent_list if e.uid.value == uid_for(pending.id, example_plan.week)).status.value == "TENTATIVE"
+
+
+def test_a_segment_event_starts_with_the_leaders_own_item(written, example_problem, example_plan):
+    index = example_problem.request_index
+    cases = [(s, x) for s in example_plan.sittings if len(s.items) > 1 for x in s.leaders if x != s.chair and s.segments_of(x) != ((s.start, s.end),)]
+    assert cases
+    for sitting, leader in cases:
+        cal = vobject.readOne(written[leader_feed(leader)].read_text(encoding="utf-8"))
+        for a, b in sitting.segments_of(leader):
+            event = next(e for e in cal.vevent_list if e.dtstart.value.timestamp() == a.timestamp())
+            first, second = event.description.value.split("\n")[:2]
+            assert first.startswith("本人参加：") and f"{a:%H:%M}-{b:%H:%M}" in first
+            item = next(i for i in sitting.items if i.start == a)
+            assert second.strip().startswith(f"{item.start:%H:%M}-{item.end:%H:%M} {index[item.request_id].title}")
+
+
+def test_an_empty_feed_is_still_a_valid_calendar():
+    from tests.conftest import make_plan, make_problem
+
+    problem = make_problem([])
+    empty = feeds(problem, make_plan(), now=NOW)[room_feed("R1")]
+    text = empty.decode("utf-8")
+    assert "BEGIN:VTIMEZONE" in text and "BEGIN:VEVENT" not in text
+    assert vobject.readOne(text).vtimezone.tzid.value == "Asia/Shanghai"
+    assert IcsCalendarStream.calendar_from_ics(text).events == []

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 
 from scheduler.cli import _write_plan, cli
 from scheduler.ledger import Ledger
-from tests.conftest import EXAMPLE, NOW
+from tests.conftest import EXAMPLE, NOW, WEEK
 
 LATER = "2026-12-04T18:00:00+08:00"
 
@@ -113,6 +114,12 @@ def test_publish_whatif_publish(planned, tmp_path, example_plan):
         seq, status, start, _ = after_leader[uid]
         assert status == "CANCELLED" or start.day not in (7, 8)
         assert seq == 1
+    # The hypothetical absence shaped the plan but appears in no published file.
+    for path in (tmp_path / "pub").rglob("*"):
+        if path.is_file():
+            assert "假设" not in path.read_bytes().decode("utf-8", "replace"), path
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert all("假设" not in p.plan_json for p in ledger.publications())
     cancelled = {uid for uid, e in after_leader.items() if e[1] == "CANCELLED"}
     # A cancellation is published once: the next publication no longer carries it.
     publish(variant, tmp_path, "2026-12-04T19:00:00+08:00")
@@ -148,7 +155,7 @@ def test_diff_prints_a_table(planned, tmp_path, example_problem, example_plan):
     assert same.output == "没有变化\n"
 
 
-CRASH_POINTS = ["ledger-feeds-written", "before-commit", "after-commit", "half-the-files-written", "before-switch"]
+CRASH_POINTS = ["ledger-feeds-written", "half-the-files-written", "before-commit", "after-commit", "before-switch"]
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
@@ -164,8 +171,8 @@ def test_a_publication_killed_half_way_leaves_a_whole_state(planned, tmp_path, p
         recorded = [p.id for p in ledger.publications()]
     # Readers still see the whole previous publication.
     assert {p.relative_to(current(tmp_path)): p.read_bytes() for p in current(tmp_path).rglob("*") if p.is_file()} == before
-    if point in ("ledger-feeds-written", "before-commit"):
-        assert recorded == [1]  # the transaction never happened
+    if point in ("ledger-feeds-written", "half-the-files-written", "before-commit"):
+        assert recorded == [1]  # the ledger commits only after the version folders are whole
     else:
         assert recorded == [1, 2]  # committed; the next run brings the feeds up to date
     again = subprocess.run(command, capture_output=True, text=True)
@@ -173,7 +180,9 @@ def test_a_publication_killed_half_way_leaves_a_whole_state(planned, tmp_path, p
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
         latest = ledger.latest()
         assert os.readlink(current(tmp_path)) == f"v{latest.id:04d}"
+        assert os.readlink(tmp_path / "pub" / "feeds" / "current") == f"v{latest.id:04d}"
         assert ledger.feeds(latest.id)["all.ics"] == (current(tmp_path) / "all.ics").read_bytes()
+        assert ledger.feeds(latest.id)["rolling/all.ics"] == (tmp_path / "pub" / "feeds" / "current" / "all.ics").read_bytes()
 
 
 def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
@@ -184,10 +193,12 @@ def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
         encoding="utf-8-sig",
     )
     variant = tmp_path / "variant"
-    run(
+    publish(planned, tmp_path)
+    out = run(
         "-q", "whatif", str(planned), "--add", str(extra), "--drop", "H77", "--fix", "H43=2026-12-11 9:00",
         "--set", 'no_meeting_days=["周三","周四"]', "-o", str(variant), "--now", LATER, "--time-limit", "20",
-    )
+    ).output
+    assert "按要求固定在2026-12-11 9:00开始" in out  # the request staff fixed says so
     changes = {c["request"]: c for c in json.loads(run("diff", str(planned), str(variant), "--json").output)}
     assert changes["X01"]["changes"] == ["added"]
     assert changes["H77"]["changes"] == ["dropped"]
@@ -195,6 +206,71 @@ def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
     data = json.loads((variant / "plan.json").read_text(encoding="utf-8"))
     # Thursday is now a no-meeting day too, and nothing fixed or urgent falls on it.
     assert [s["id"] for s in data["sittings"] if s["date"] == "2026-12-10"] == []
+    assert data["variant"]["drop"] == ["H77"] and data["variant"]["add"] == [str(extra.resolve())]
+    # The variant publishes: the dropped request cancelled once, the added one recorded.
+    before = events(current(tmp_path) / "all.ics")
+    assert "publication 2" in publish(variant, tmp_path, LATER).output
+    after = events(current(tmp_path) / "all.ics")
+    h77 = "H77-20261207@scheduler"
+    if h77 in before:
+        assert after[h77][:2] == (before[h77][0] + 1, "CANCELLED")
+    assert after["X01-20261207@scheduler"][0] == 0
+    changed = {uid for uid in after if uid in before and after[uid][2:] != before[uid][2:]}
+    assert all(after[uid][0] == before[uid][0] + 1 for uid in changed)  # SEQUENCE rises where something moved
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        rows = {r["id"]: r for r in ledger.request_rows(WEEK, WEEK + timedelta(days=7))}
+    assert rows["X01"]["title"] == "冬季供暖保障专题会" and "H77" not in rows
+    publish(variant, tmp_path, "2026-12-04T19:00:00+08:00")
+    assert h77 not in events(current(tmp_path) / "all.ics")  # a cancellation is published once
+
+
+def test_replanning_a_published_week_after_deleting_one_row_changes_only_that_request(example_copy, example_problem, example_plan, tmp_path):
+    from scheduler.whatif import diff
+    from tests.test_intake import rows, save
+
+    _write_plan(example_problem, example_plan, tmp_path / "out", now=NOW, folder=example_copy)
+    publish(tmp_path / "out", tmp_path)
+    alone = next(s for s in example_plan.sittings if len(s.items) == 1)
+    table = rows(example_copy, "会议申请.csv")
+    save(example_copy, "会议申请.csv", [row for row in table if row[0] != alone.id])
+    ledger = str(tmp_path / "ledger.sqlite")
+    out = run("-q", "plan", str(example_copy), "-o", str(tmp_path / "again"), "--ledger", ledger, "--now", LATER, "--time-limit", "20").output
+    assert "以台账中第 1 次发布" in out
+    published = json.loads((current(tmp_path) / "plan.json").read_text(encoding="utf-8"))
+    again = json.loads((tmp_path / "again" / "plan.json").read_text(encoding="utf-8"))
+    assert again["reference"]["publication"] == 1
+    assert [(c.request_id, c.kinds) for c in diff(published, again)] == [(alone.id, ("dropped",))]
+    fresh = run("-q", "plan", str(example_copy), "-o", str(tmp_path / "fresh"), "--ledger", ledger, "--now", LATER, "--time-limit", "20", "--fresh").output
+    assert "以台账" not in fresh and "reference" not in json.loads((tmp_path / "fresh" / "plan.json").read_text(encoding="utf-8"))
+
+
+def test_plan_reads_the_ledger_before_writing_anything(tmp_path):
+    (tmp_path / "ledger.sqlite").write_bytes(b"not a ledger at all" * 10)
+    result = CliRunner().invoke(cli, ["-q", "plan", str(EXAMPLE), "-o", str(tmp_path / "out"), "--ledger", str(tmp_path / "ledger.sqlite"), "--now", LATER])
+    assert result.exit_code == 2 and "台账" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_publish_refuses_a_plan_that_no_longer_fits_the_inputs(example_copy, example_problem, example_plan, tmp_path):
+    from tests.test_intake import rows, save
+
+    _write_plan(example_problem, example_plan, tmp_path / "out", now=NOW, folder=example_copy)
+    # A reception added afterwards, for the chair of the first sitting, at its time.
+    s = example_plan.sittings[0]
+    table = rows(example_copy, "公务接待.csv")
+    header = table[0]
+    row = [""] * len(header)
+    values = {"编号": "J99", "接待事项": "临时来访", "日期": s.start.date().isoformat(), "开始时间": f"{s.start:%H:%M}", "结束时间": f"{s.end:%H:%M}",
+              "陪同领导": example_problem.leader_index[s.chair].name}
+    for key, value in values.items():
+        row[header.index(key)] = value
+    save(example_copy, "公务接待.csv", [*table, row])
+    result = CliRunner().invoke(cli, ["publish", str(tmp_path / "out"), "--ledger", str(tmp_path / "ledger.sqlite"), "--to", str(tmp_path / "pub"), "--now", LATER])
+    assert result.exit_code == 2, result.output
+    assert "leader_not_double_booked" in result.stderr and "J99" in result.stderr
+    assert not (tmp_path / "pub").exists()
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert ledger.publications() == []
 
 
 def test_whatif_refuses_unknown_names_with_exit_2(planned, tmp_path):

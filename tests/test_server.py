@@ -45,7 +45,7 @@ def served(tmp_path_factory, example_problem, example_plan):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(ledger), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(ledger), host="127.0.0.1", port=port, log_level="warning", server_header=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -72,8 +72,8 @@ def test_token_links_and_a_leaders_feed(served):
     status, headers, body = get(f"{served['base']}/feeds/{token}.ics", {"Accept-Encoding": "gzip"})
     assert status == 200
     assert headers["content-type"] == "text/calendar; charset=utf-8"
-    assert headers.get("content-encoding", "identity") == "identity" and "ETag" in headers or "etag" in headers
-    published = (served["root"] / "pub" / "2026-12-07" / "current" / "leaders" / "L04.ics").read_bytes()
+    assert "content-encoding" not in {k.lower() for k in headers} and "etag" in headers
+    published = (served["root"] / "pub" / "feeds" / "current" / "leaders" / "L04.ics").read_bytes()  # the rolling feed
     assert body == published
     text = body.decode("utf-8")
     by_vobject = sorted(e.uid.value for e in vobject.readOne(text).vevent_list)
@@ -89,6 +89,9 @@ def test_revalidation_and_head(served):
     assert get(url, {"If-None-Match": etag})[0] == 304
     assert get(url, {"If-Modified-Since": modified})[0] == 304
     assert get(url, {"If-None-Match": '"something-else"'})[0] == 200
+    assert get(url, {"If-None-Match": f"W/{etag}"})[0] == 304  # weak comparison
+    assert get(url, {"If-None-Match": f'"x", W/{etag}'})[0] == 304
+    assert modified.endswith(" GMT")
     status, head_headers, head_body = get(url, method="HEAD")
     assert status == 200 and head_body == b"" and head_headers["content-length"] == str(len(body))
 
@@ -172,3 +175,77 @@ def test_the_week_page_in_a_browser(served):
         assert page.locator("#week tbody tr").count() == 12
         assert "会议场次" in page.locator("#savings").inner_text()
         browser.close()
+
+
+@pytest.mark.parametrize("since", [
+    "Sat, 01 Jan 99999999999 00:00:00 GMT", "garbage", "", "Mon, 32 Foo 2026 25:61:61 GMT", "Thu, 01 Jan 1970 00:00:00 -0000", "\x00",
+])
+def test_an_absurd_if_modified_since_counts_as_absent(served, since):
+    token, _ = issue(served["ledger"], "L06")
+    status, _, body = get(f"{served['base']}/feeds/{token}.ics", {"If-Modified-Since": since} if "\x00" not in since else {})
+    assert status == 200 and body
+
+
+def test_headers_on_feeds_and_the_week_page(served):
+    token, _ = issue(served["ledger"], "值班室", kind="staff")
+    for path, html in ((f"/feeds/{token}.ics", False), (f"/week/{token}", True)):
+        status, headers, _ = get(served["base"] + path)
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert status == 200
+        assert headers["cache-control"] == "private, no-cache"
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+        assert "server" not in headers and "content-encoding" not in headers
+        if html:
+            assert "default-src 'none'" in headers["content-security-policy"] and "script-src" not in headers["content-security-policy"]
+
+
+def test_the_week_page_names_the_publication_and_chooses_the_week(served):
+    token, _ = issue(served["ledger"], "值班室二", kind="staff")
+    status, _, body = get(f"{served['base']}/week/{token}?week=2026-12-07")
+    page = body.decode("utf-8")
+    assert status == 200 and "次发布" in page and "?week=2026-12-07" in page
+    assert get(f"{served['base']}/week/{token}?week=1999-01-04")[0] == 404
+    assert get(f"{served['base']}/week/{token}?week=nonsense")[0] == 404
+
+
+def start(app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def test_two_published_weeks_in_the_served_feed_and_a_replaced_ledger_is_noticed(tmp_path):
+    from datetime import timedelta
+
+    from scheduler.ledger import Ledger
+    from scheduler.publish import publish_plan
+    from tests.test_feeds import first_week, second_week
+
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        publish_plan(*first_week(), ledger=ledger, root=tmp_path / "pub", now=NOW)
+    shutil.copy(tmp_path / "ledger.sqlite", tmp_path / "backup.sqlite")
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        publish_plan(*second_week(), ledger=ledger, root=tmp_path / "pub", now=NOW - timedelta(days=1))  # stamped earlier
+    out = invoke("token", "issue", "王志刚", "--ledger", str(tmp_path / "ledger.sqlite"))
+    token = re.search(r"http://127\.0\.0\.1:8080/feeds/([A-Za-z0-9_-]+)\.ics", out)[1]  # the default scheme is what serve speaks
+    server, thread, base = start(make_app(tmp_path / "ledger.sqlite"))
+    try:
+        status, headers, body = get(f"{base}/feeds/{token}.ics")
+        uids = {e.uid.value for e in vobject.readOne(body.decode("utf-8")).vevent_list}
+        assert {"A-20261207@scheduler", "C-20261214@scheduler"} <= uids
+        assert headers["last-modified"] == "Fri, 04 Dec 2026 09:00:00 GMT"  # never earlier than the publication before
+        # The ledger file is replaced by the backup (which holds no such token): the server notices.
+        shutil.copy(tmp_path / "backup.sqlite", tmp_path / "ledger.sqlite.new")
+        os.replace(tmp_path / "ledger.sqlite.new", tmp_path / "ledger.sqlite")
+        assert get(f"{base}/feeds/{token}.ics")[0] == 404
+    finally:
+        server.should_exit = True
+        thread.join(5)
