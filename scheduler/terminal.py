@@ -4,6 +4,7 @@ the solver's live progress bar. The only user of `rich`, which measures East Asi
 from __future__ import annotations
 
 import io
+import shutil
 import sys
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from rich.progress import BarColumn, Progress as LiveProgress, ProgressColumn, T
 from rich.table import Table
 from rich.text import Text
 
-WIDTH = 160  # wide enough for most rows; longer cells wrap inside their column
+WIDTH = 160  # a terminal whose width is unknown
 
 
 def number(value: float) -> str:
@@ -23,8 +24,11 @@ def number(value: float) -> str:
     return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.1f}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int = WIDTH) -> str:
-    """A plain-text table whose columns line up for Chinese text; cells wrap within `width`."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None) -> str:
+    """A plain-text table whose columns line up for Chinese text. On a terminal, cells wrap
+    within its width; into a file or a pipe, every row stays on one line (greppable)."""
+    if width is None:
+        width = shutil.get_terminal_size((WIDTH, 24)).columns if sys.stdout.isatty() else 100_000
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="", expand=False)
     for header in headers:
         grid.add_column(header, overflow="fold")

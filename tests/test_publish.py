@@ -209,7 +209,7 @@ def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
     assert data["variant"]["drop"] == ["H77"] and data["variant"]["add"] == [str(extra.resolve())]
     # The variant publishes: the dropped request cancelled once, the added one recorded.
     before = events(current(tmp_path) / "all.ics")
-    assert "publication 2" in publish(variant, tmp_path, LATER).output
+    assert "第 2 次发布" in publish(variant, tmp_path, LATER).output
     after = events(current(tmp_path) / "all.ics")
     h77 = "H77-20261207@scheduler"
     if h77 in before:
