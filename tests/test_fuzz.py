@@ -233,3 +233,25 @@ def test_plan_writes_all_or_nothing_and_only_into_its_folder(edit_list):
             assert all((out / name).is_file() for name in ("plan.json", "plan.xlsx", "report.html", "all.ics"))
         else:
             assert not out.exists() or not any(out.iterdir())
+
+
+# --- week.toml: any TOML value under any key gives Settings or located problems ----------------------
+
+_scalars = st.one_of(
+    st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.text(max_size=12),
+    st.dates(), st.datetimes(), st.sampled_from(["08:30-12:00", "14:30-17:30", "05-01", "09-30", "周三", "Asia/Shanghai", "专题会"]),
+)
+_toml_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+    ["morning", "afternoon", "summer", "from", "to", "holidays", "workdays", "max_minutes", "min_minutes", "max_attendees", "专题会", "x"]), inner, max_size=4)), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(st.sampled_from(sorted(__import__("scheduler.config", fromlist=["KNOWN_KEYS"]).KNOWN_KEYS) + ["x", "holiday"]), _toml_values, max_size=4))
+def test_any_settings_table_gives_settings_or_located_problems(table):
+    from scheduler.config import Settings, settings_from_mapping
+    from scheduler.errors import SettingsErrors
+
+    try:
+        assert isinstance(settings_from_mapping(table), Settings)
+    except SettingsErrors as exc:
+        assert exc.lines() and all(line.startswith("week.toml，设置项 ") and re.search(r"[\u4e00-\u9fff]", line) for line in exc.lines()), exc.lines()
