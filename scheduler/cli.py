@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time as wallclock
@@ -19,12 +20,13 @@ from . import __version__, control
 from .config import DEFAULT_KINDS
 from .errors import InputErrors, SchedulerError
 from .intake import load_week
-from .report import figures, summary_text
+from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
 from .files import write_files
 from .ledger import Ledger
 from .outputs import load_plan_document, render
 from .rules import precheck
-from .solve import Progress, options_for, solve
+from .solve import options_for, solve
+from .terminal import SolveProgress
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = Path("calendars/example")
@@ -37,8 +39,73 @@ class InputProblemsError(click.ClickException):
     exit_code = 2
 
 
-class SchedulerGroup(click.Group):
-    """Turns library errors into one clear message per problem and exit status 2."""
+class ChineseFormatter(click.HelpFormatter):
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+
+class ChineseContext(click.Context):
+    formatter_class = ChineseFormatter
+
+
+class ChineseHelp:
+    """--help in Chinese: 用法, 选项, 命令 and the help option's own line (click's are English)."""
+
+    context_class = ChineseContext
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        if isinstance(self, click.Group):
+            kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")
+
+    def format_options(self, ctx, formatter):
+        rows = [r for p in self.get_params(ctx) if not isinstance(p, click.Argument) and (r := p.get_help_record(ctx))]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):
+            commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+            rows = [(name, cmd.get_short_help_str(60)) for name, cmd in commands if cmd is not None and not cmd.hidden]
+            if rows:
+                with formatter.section("命令"):
+                    formatter.write_dl(rows)
+
+
+class ChineseCommand(ChineseHelp, click.Command):
+    pass
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's usage errors in Chinese (the common ones; others keep click's wording)."""
+    if isinstance(exc, click.NoSuchOption):
+        hint = f"，是否想用 {'、'.join(sorted(exc.possibilities))}？" if exc.possibilities else ""
+        return f"没有选项 {exc.option_name}{hint}"
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
+        return f"缺少参数 {name}".rstrip()
+    if isinstance(exc, click.BadParameter) and exc.param is not None and exc.ctx is not None:
+        return f"{exc.param.get_error_hint(exc.ctx)} 的值无效：{exc.message}"
+    unknown = re.match(r"No such command '(.+)'", exc.message)
+    if unknown:
+        return f"没有这个命令：{unknown.group(1)}（运行 scheduler --help 查看全部命令）"
+    return exc.format_message()
+
+
+class SchedulerGroup(ChineseHelp, click.Group):
+    """Turns library errors into one clear message per problem and exit status 2; shows
+    every error, usage error and --help in Chinese."""
+
+    command_class = ChineseCommand
 
     def invoke(self, ctx):
         try:
@@ -53,6 +120,26 @@ class SchedulerGroup(click.Group):
                     click.echo(line, err=True)
                 raise InputProblemsError(exc.summary()) from None
             raise InputProblemsError(str(exc)) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_usage(), err=True)
+                click.echo(f"请运行 '{exc.ctx.command_path} --help' 查看帮助。", err=True)
+            click.echo(f"错误：{_usage_message(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
 
 
 def _input_folder(path: Path | None) -> Path:
@@ -70,54 +157,53 @@ def _now(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time (e.g. 2026-12-04T17:00:00+08:00)", param_hint="--now") from None
+        raise click.UsageError(f"--now 的值 {value!r} 不是 ISO 日期时间（例如 2026-12-04T17:00:00+08:00）") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def ledger_option(help: str = "The SQLite ledger (台账)."):
+def ledger_option(help: str = "台账（SQLite）"):
     """The shared --ledger option."""
-    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True, help=help)
+    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help=f"{help}；默认：{DEFAULT_LEDGER}。")
 
 
-def now_option(help: str = "The time stamped in the files (ISO); default: now."):
+def now_option(help: str = "写入文件的时间（ISO 格式）；默认：现在。"):
     """The shared --now option (the CLI is the one place that reads the clock)."""
-    return click.option("--now", "now_text", help=help)
+    return click.option("--now", "now_text", metavar="时间", help=help)
 
 
-@click.group(cls=SchedulerGroup)
-@click.version_option(__version__, prog_name="scheduler")
-@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv: the solver's search log).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.group(cls=SchedulerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="scheduler", message="%(prog)s 版本 %(version)s", help="显示版本并退出。")
+@click.option("-v", "--verbose", count=True, help="在标准错误输出更多诊断信息（-vv：求解器的搜索日志）。")
+@click.option("-q", "--quiet", is_flag=True, help="安静：不显示进度（供脚本调用）。")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """会议统筹 — plan a week's meetings: combine related ones (套开), keep them short (开短会),
-    never double-book a leader or a room."""
+    """会议统筹：排定一周会议——相关会议套开、开短会，领导和会议室绝不冲突。"""
     logging.basicConfig(level=logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
     ctx.obj = {"verbose": verbose, "quiet": quiet}
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
-@now_option("Today (ISO): the template is for the week starting the Monday after it; default: now.")
-@click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="DAY", help="A 无会日 of that week (周一..周日 or mon..sun); repeat for more. Default: none.")
+@now_option("今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
+@click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="星期", help="这一周的无会日（周一..周日 或 mon..sun），可重复；默认：无。")
 def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
-    """Write a blank workbook (week.xlsx, with dropdowns and a 填写示例 sheet of example rows that is
-    never read) and a commented week.toml for the coming week to DIRECTORY."""
+    """在 DIRECTORY（默认 new-week/）写入下一周的空白工作簿 week.xlsx（带下拉选项，另有不被读取的
+    “填写示例”工作表）和带注释的 week.toml。"""
     from .template import template_files
 
     if (directory / "week.xlsx").exists() or (directory / "week.toml").exists():
         raise InputProblemsError(f"{directory} 中已有 week.xlsx 或 week.toml；请选一个空文件夹")
     write_files(directory, template_files(now=_now(now_text), no_meeting_days=no_meeting_days))
-    click.echo(f"wrote {directory / 'week.xlsx'} and {directory / 'week.toml'}")
+    click.echo(f"已写入 {directory / 'week.xlsx'} 和 {directory / 'week.toml'}")
 
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@now_option("Today, for a week.toml without 'week' (ISO); default: now.")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it.")
+@now_option("今天（ISO 格式），week.toml 未写 week 时据此取下一周；默认：现在。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果（供程序读取）。")
+@ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录")
 def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_path: Path) -> None:
-    """Validate a week's folder and list what staff should know, without solving."""
+    """检查一周的文件夹（默认：示例周），列出需要注意的事项，不排会。"""
     folder = _input_folder(input_dir)
     problem = load_week(folder, today=_now(now_text).date())
     year = control.review(problem, ledger_path)
@@ -133,30 +219,21 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
                        "basis": u.basis, "over": u.over} for u in year.uses],
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(
-        f"{folder}: week of {problem.week}, {len(problem.requests)} requests, {len(problem.receptions)} receptions, "
-        f"{len(problem.leaders)} leaders, {len(problem.rooms)} rooms, {len(problem.commitments)} commitments, {len(problem.days)} working days"
-    )
-    for line in year.lines:
-        click.echo(line)
-    click.echo(f"{len(findings)} findings" + (":" if findings else ""))
-    for f in findings:
-        click.echo(f"  [{f.rule}] {f.message}")
+    click.echo(check_text(folder, problem, findings, extra=year.lines), nl=False)
 
 
 @cli.command()
 @click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, show_default=True, help="Folder for the plan files and feeds.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), help="The solver's budget in seconds (default: week.toml's time_limit_seconds).")
-@now_option("The publication time stamped in the files (ISO); default: now. The same --now gives byte-identical files.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of text.")
-@ledger_option("The ledger (台账): annual plans, quotas and repeated meetings on one matter are read from it; a week published in it is re-planned against its publication.")
-@click.option("--fresh", is_flag=True, help="Plan from scratch even when the week has a publication in the ledger.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@now_option("写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
+@ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录；已发布的一周以其发布的安排为基准重排")
+@click.option("--fresh", is_flag=True, help="即使这一周已在台账中发布，也从头重新编排。")
 @click.pass_context
 def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: float | None, now_text: str | None, as_json: bool, ledger_path: Path, fresh: bool) -> None:
-    """Plan a week (default: the bundled example week) and write the plan files and feeds.
-    A week already published is re-planned against its publication (as few changes as
-    possible, the changes printed); --fresh plans from scratch."""
+    """排定一周会议（默认：自带的示例周），写出安排表、网页、会议通知和日历订阅。
+    已发布的一周以发布的安排为基准重排（尽量少改动，并列出改动）；--fresh 从头编排。"""
     from .whatif import diff_table, plan_week
 
     folder = _input_folder(input_dir)
@@ -164,14 +241,15 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     problem = load_week(folder, today=now.date())
     quiet = ctx.obj["quiet"]
     started = wallclock.monotonic()
-    progress = _progress_printer(quiet)
     if not quiet:
-        click.echo(f"planning {len(problem.requests)} requests for the week of {problem.week} ...", err=True)
+        click.echo(f"正在排定{week_span_zh(problem)}的 {len(problem.requests)} 项会议申请……", err=True)
     year = control.review(problem, ledger_path)
 
     def solver(p, previous):
         solvable = control.for_solver(p, year)
-        return control.with_excluded(p, solve(solvable, _options(ctx, solvable, time_limit), on_progress=progress, previous=previous), year)
+        options = _options(ctx, solvable, time_limit)
+        with SolveProgress(options.time_limit, enabled=not quiet) as progress:
+            return control.with_excluded(p, solve(solvable, options, on_progress=progress, previous=previous), year)
 
     run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
     problem, result, files = run.problem, run.plan, run.files
@@ -194,8 +272,8 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
     for line in year.lines:
         click.echo(line)
     for finding in [*year.findings, *control.plan_findings(problem, result, year)]:
-        click.echo(f"  [{finding.rule}] {finding.message}")
-    click.echo(f"wrote {len(files)} files to {out_dir}/ (plan.json, plan.xlsx, report.html, all.ics and {len(files) - 4} feeds) in {wallclock.monotonic() - started:.1f} s")
+        click.echo(f"  {finding.message}")
+    click.echo(written_text(out_dir, list(files), wallclock.monotonic() - started))
 
 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
@@ -210,17 +288,6 @@ def _options(ctx: click.Context, problem, time_limit: float | None):
     return dataclasses.replace(options_for(problem, time_limit), log_search=ctx.obj["verbose"] >= 2)
 
 
-def _progress_printer(quiet: bool):
-    last = [0.0]
-
-    def progress(p: Progress) -> None:
-        if not quiet and p.seconds - last[0] >= 0.5:
-            last[0] = p.seconds
-            click.echo(f"  求解：{p.level} 当前值 {p.value}，界 {p.bound}，已用 {p.seconds:.1f} 秒", err=True)
-
-    return progress
-
-
 def _checkpoint(name: str) -> None:
     """Testing aid: SCHEDULER_CRASH_AT=<name> kills this process (SIGKILL) at that point, so
     that the tests can show a publication killed half-way leaves the previous state intact."""
@@ -230,22 +297,19 @@ def _checkpoint(name: str) -> None:
 
 @cli.command()
 @click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
-@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one plan.json names).")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
 @ledger_option()
-@click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, show_default=True, help="Where published feeds live.")
-@now_option("The publication time (ISO); default: now.")
+@click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, metavar="目录", help="发布的订阅文件所在的文件夹；默认：calendars/published。")
+@now_option("发布时间（ISO 格式）；默认：现在。")
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
-    """Record an approved plan (PLAN_DIR, default calendars/out; a what-if variant too) in the
-    ledger and publish its feeds, after checking every hard rule against the current inputs."""
+    """把审定的安排（PLAN_DIR，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
+    记入台账并发布日历订阅。"""
     from .publish import publish_folder
 
     done = publish_folder(
         plan_dir, input_dir=input_dir, default_input=_input_folder(None), ledger_path=ledger_path, root=published, now=_now(now_text), checkpoint=_checkpoint,
     )
-    click.echo(
-        f"published the week of {done.week} as publication {done.number}: {done.events} events "
-        f"({done.new} new, {done.changed} changed, {done.cancelled} cancelled) in {done.feeds} feeds -> {done.link}/"
-    )
+    click.echo(published_text(done))
     click.echo(f"订阅源包含 {len(done.weeks)} 周：{'、'.join(done.weeks)} -> {published / 'feeds' / 'current'}/")
 
 
@@ -253,22 +317,42 @@ def _load_plan_document(path: Path) -> dict:
     return load_plan_document(path)
 
 
+@cli.command("notices")
+@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
+@click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：PLAN_DIR。")
+@click.option("--now", "now_text", metavar="时间", help="印发日期（ISO 格式）；默认：现在。")
+def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
+    """写出会议通知（.docx）：安排（PLAN_DIR，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
+    各单位按本单位议题到会、离会。"""
+    from .notices import notices
+    from .whatif import read_plan
+
+    _, problem, plan_ = read_plan(load_plan_document(plan_dir), input_dir, default_input=_input_folder(None), hypothetical=False)
+    files = notices(problem, plan_, now=_now(now_text), sitting=sitting)
+    target = out_dir or (plan_dir if plan_dir.is_dir() else plan_dir.parent)
+    write_files(target, files)
+    click.echo(f"已写入会议通知 {len(files)} 份：{target / 'notices'}/")
+
+
+
 @cli.command()
 @click.argument("plan_dir", metavar="[PLAN]", required=False, type=click.Path(path_type=Path))
-@click.option("--away", "aways", nargs=2, multiple=True, metavar="LEADER FROM[..TO]", help="A leader away: a date or half-day, or a span, e.g. 王志刚 2026-12-09下午 or 王志刚 2026-12-09..2026-12-10.")
-@click.option("--add", "adds", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A file of extra request rows (会议申请 columns, CSV or xlsx).")
-@click.option("--drop", "drops", multiple=True, metavar="ID", help="Drop a request.")
-@click.option("--fix", "fixes", multiple=True, metavar="ID=DATETIME", help="Fix a request's start, e.g. H01=2026-12-08 9:00.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change a week.toml key, e.g. no_meeting_days=[\"周四\"].")
-@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), help="The week's folder (default: the one the plan names).")
+@click.option("--away", "aways", nargs=2, multiple=True, metavar="领导 日期[..日期]", help="某位领导外出：一天、半天或一段，例如 王志刚 2026-12-09下午，或 王志刚 2026-12-09..2026-12-10。")
+@click.option("--add", "adds", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path), metavar="文件", help="追加会议申请的文件（会议申请的列，CSV 或 xlsx）。")
+@click.option("--drop", "drops", multiple=True, metavar="编号", help="去掉一项申请。")
+@click.option("--fix", "fixes", multiple=True, metavar="编号=时间", help="固定一项申请的开始时间，例如 H01=2026-12-08 9:00。")
+@click.option("--set", "sets", multiple=True, metavar="键=值", help="改动 week.toml 的一项设置，例如 no_meeting_days=[\"周四\"]。")
+@click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：安排中记下的文件夹。")
 @ledger_option()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), show_default=True, help="Folder for the variant's plan files and feeds.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1))
-@now_option("The time stamped in the files (ISO); default: now.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@now_option("写入文件的时间（ISO 格式）；默认：现在。")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
-    """Re-plan a variant of a week against its last published plan (or the plan folder PLAN),
-    changing as little as it can, and print what moves. The published feeds are never touched."""
+    """假如……：在最近发布的安排（或安排文件夹 PLAN）基础上重排一个变动方案，尽量少改动，
+    列出哪些会议要调整。已发布的订阅不受影响。"""
     from . import whatif as variants
 
     now = _now(now_text)
@@ -276,33 +360,35 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         data = load_plan_document(plan_dir)
     else:
         if not ledger_path.exists():
-            raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
+            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
         with Ledger(ledger_path, create=False) as ledger:
             latest = ledger.latest()
         if latest is None:
-            raise InputProblemsError(f"{ledger_path}: nothing published yet; publish a plan first or name a plan folder")
+            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
         data = json.loads(latest.plan_json)
     variant = variants.Variant(
         away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
     )
-    if not ctx.obj["quiet"]:
-        click.echo(f"re-planning the week of {data['week']} against the published plan ...", err=True)
-    run = variants.run_variant(
-        data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
-        options=lambda problem: _options(ctx, problem, time_limit), on_progress=_progress_printer(ctx.obj["quiet"]),
-    )
+    quiet = ctx.obj["quiet"]
+    if not quiet:
+        click.echo(f"正在以已发布的安排为基准重排 {data['week']} 起的一周……", err=True)
+    limit = time_limit or 0
+    with SolveProgress(limit, enabled=not quiet) as progress:
+        run = variants.run_variant(
+            data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
+            options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress,
+        )
     write_files(out_dir, run.files)
     click.echo(variants.diff_table(run.changes), nl=False)
-    click.echo(f"{len(run.changes)} requests changed; the variant is in {out_dir}/ (the published feeds are unchanged)")
+    click.echo(f"共 {len(run.changes)} 项有变化；变动方案在 {out_dir}/（已发布的订阅未改动）")
 
 
 @cli.command()
 @click.argument("a", type=click.Path(exists=True, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出变化（供程序读取）。")
 def diff(a: Path, b: Path, as_json: bool) -> None:
-    """Print what moved, was added, dropped, shortened or regrouped from plan A to plan B
-    (plan folders or plan.json files)."""
+    """比较两个安排 A 和 B（安排文件夹或 plan.json），列出调整时间、新增、取消、压缩和改变套开的会议。"""
     from . import whatif as variants
 
     changes = variants.diff(_load_plan_document(a), _load_plan_document(b))
@@ -316,22 +402,20 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--week", "period", flag_value="week", help="The week holding DATE.")
-@click.option("--month", "period", flag_value="month", help="The month holding DATE.")
-@click.option("--quarter", "period", flag_value="quarter", help="The quarter holding DATE.")
-@click.option("--year", "period", flag_value="year", help="The year holding DATE.")
+@click.option("--week", "period", flag_value="week", help="DATE 所在的一周（默认）。")
+@click.option("--month", "period", flag_value="month", help="DATE 所在的月。")
+@click.option("--quarter", "period", flag_value="quarter", help="DATE 所在的季度。")
+@click.option("--year", "period", flag_value="year", help="DATE 所在的年度。")
 @click.argument("day", metavar="[DATE]", required=False)
 @ledger_option()
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write PNG charts (Chinese labels) to this folder.")
-@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, show_default=True, help="The reduction target against the same period last year, in percent (e.g. 20 for 大型会议 −20 %); 0 = 只减不增.")
-@click.option("--large-attendees", type=click.IntRange(1), default=100, show_default=True, help="大型会议: meetings of at least this many attendees.")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the 统计报表 workbook (减负统计) to this file.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字（供程序读取）。")
+@click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
+@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
+@click.option("--large-attendees", type=click.IntRange(1), default=100, metavar="人数", help="大型会议：参会人数不少于此数；默认：100。")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把统计报表（减负统计）工作簿写入此文件。")
 def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
-    """Figures from the ledger for the week, month, quarter or year holding DATE (default: today):
-    sittings and requests by organiser and type, combined items, minutes, person-hours saved,
-    urgent and late requests, no-meeting-day exceptions, and the change against the same period
-    a year before (只减不增)."""
+    """台账统计：DATE（默认今天）所在周、月、季度或年度的会议申请和场次（按主办单位、会议类型），
+    套开、时长、节省的人·小时，紧急和逾期报送，无会日例外，与去年同期相比的只减不增情况，以及减负统计。"""
     from . import stats as figures_of
     from .values import parse_date
 
@@ -340,15 +424,22 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     try:
         when = parse_date(day, today) if day else today
     except ValueError as exc:
-        raise click.BadParameter(f"{day!r} {exc}", param_hint="DATE") from None
+        raise click.UsageError(f"DATE 的值 {day!r} 无效：{exc}") from None
     if not ledger_path.exists():
-        raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
+        raise InputProblemsError(f"{ledger_path}：还没有台账；'scheduler publish' 会创建它")
     start, end = figures_of.period_of(period, when)
     start_before, end_before = figures_of.year_before(period, start)
     with Ledger(ledger_path, create=False) as ledger:
         now_ = figures_of.figures(ledger.request_rows(start, end), ledger.sitting_rows(start, end), start, end)
         before = figures_of.figures(ledger.request_rows(start_before, end_before), ledger.sitting_rows(start_before, end_before), start_before, end_before)
         relief = control.burden_of(ledger, start, end, start_before, end_before, target_percent=target_percent, large_attendees=large_attendees)
+        # the 只减不增 line: every week of the year up to the period's end, and the same weeks a year before
+        year_start = date(start.year, 1, 1)
+        shift = timedelta(days=364)
+        weekly, weekly_before = (
+            figures_of.weekly_sittings(ledger.request_rows(a - timedelta(days=6), b), ledger.sitting_rows(a - timedelta(days=6), b), a, b)
+            for a, b in ((year_start, end), (year_start - shift, end - shift))
+        )
     quota = figures_of.quota(now_, before)
     if xlsx_path is not None:
         from .burden import sheets
@@ -358,7 +449,7 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     if charts_dir is not None:
         from .charts import charts
 
-        write_files(charts_dir, charts(period, now_, before))
+        write_files(charts_dir, charts(period, now_, before, weekly, weekly_before))
     if as_json:
         from .burden import as_dict as burden_dict
 
@@ -371,22 +462,22 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     if xlsx_path is not None:
         click.echo(f"已写入 {xlsx_path}")
     if charts_dir is not None:
-        click.echo(f"wrote charts to {charts_dir}/")
+        click.echo(f"统计图已写入 {charts_dir}/")
 
 
 @cli.group(cls=SchedulerGroup, name="plan-year")
 def plan_year() -> None:
-    """年度会议计划: import a year's plan of meetings into the ledger, or write a blank one."""
+    """年度会议计划：把一年的会议计划导入台账，或写出空白计划表。"""
 
 
 @plan_year.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="The year the plan is for, e.g. 2027.")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="年份", help="计划所属的年份，例如 2027（必填）。")
 @ledger_option()
-@now_option("The import time recorded (ISO); default: now.")
+@now_option("记录的导入时间（ISO 格式）；默认：现在。")
 def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
-    """Record FILE (a 年度会议计划 workbook or CSV) as the year's plan in the ledger; a later import
-    of the same year replaces it. Every bad cell is listed and nothing is recorded."""
+    """把 FILE（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
+    有误的单元格逐一列出，且不记录任何内容。"""
     if not file.exists():
         raise InputProblemsError(f"{file}：文件不存在；可先运行 scheduler plan-year template 生成空白的年度会议计划表")
     number, items = control.import_annual_plan(file, year=year, ledger_path=ledger_path, now=_now(now_text))
@@ -396,9 +487,9 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 @plan_year.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
-@now_option("The time stamped in the workbook (ISO); default: now.")
+@now_option("写入工作簿的时间（ISO 格式）；默认：现在。")
 def plan_year_template(file: Path, now_text: str | None) -> None:
-    """Write a blank 年度会议计划 workbook (one example row, dropdowns) to FILE. Refuses to overwrite."""
+    """写出空白的年度会议计划工作簿到 FILE（一行示例，带下拉选项）；不覆盖已有文件。"""
     from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
     from .yearbooks import blank_workbook
 
@@ -410,20 +501,20 @@ def plan_year_template(file: Path, now_text: str | None) -> None:
 
 @cli.group(cls=SchedulerGroup, name="ledger")
 def ledger_group() -> None:
-    """The ledger (台账): check the units' own record of meetings held against it (双台账)."""
+    """台账：把各单位自己的会议台账与之核对（双台账）。"""
 
 
 @ledger_group.command("reconcile")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, show_default=True)
-@click.option("--from", "start_text", metavar="DATE", help="The first day checked (default: the record's first day).")
-@click.option("--to", "end_text", metavar="DATE", help="The last day checked (default: the record's last day).")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as a workbook.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--now", "now_text", help="Today (ISO), for dates written without a year; default: now.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
+@click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把核对结果写成工作簿。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
+@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），用于未写年份的日期；默认：现在。")
 def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
-    """双台账: check FILE (the units' 会议台账 of meetings actually held) against the published
-    ledger: held but never planned, planned but not held, held longer, more attendees."""
+    """双台账：把 FILE（各单位实际召开会议的会议台账）与已发布的台账核对：
+    召开了但从未安排的、安排了但未召开的、超时的、参会人数超出的。"""
     from . import reconcile
     from .values import parse_date
     from .yearbooks import report_workbook
@@ -438,7 +529,7 @@ def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_
         try:
             days.append(parse_date(text, now.date()) if text else None)
         except ValueError as exc:
-            raise click.BadParameter(f"{text!r} {exc}", param_hint=name) from None
+            raise click.UsageError(f"{name} 的值 {text!r} 无效：{exc}") from None
     result = control.reconcile_file(file, ledger_path=ledger_path, start=days[0], end=days[1], near=now.date())
     if xlsx_path is not None:
         write_files(xlsx_path.parent, {xlsx_path.name: report_workbook([("双台账核对", reconcile.HEADERS, reconcile.table_rows(result))], now=now)})
@@ -451,25 +542,25 @@ def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (only this machine unless told otherwise).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", metavar="地址", help="监听的地址；默认：127.0.0.1（只有本机可访问）。")
+@click.option("--port", default=8080, type=click.IntRange(1, 65535), metavar="端口", help="监听的端口；默认：8080。")
 @ledger_option()
 def serve(host: str, port: int, ledger_path: Path) -> None:
-    """Serve the latest publication's feeds and week page over HTTP, at secret token URLs
-    (see 'scheduler token'). A new publication is served at once, without a restart."""
+    """通过 HTTP 提供最新发布的日历订阅和一周安排网页，地址含秘密令牌（见 'scheduler token'）。
+    新的发布立即生效，无需重启。"""
     import uvicorn
 
     from .server import make_app
 
     if not ledger_path.exists():
-        raise InputProblemsError(f"{ledger_path}: no ledger yet; 'scheduler publish' creates it")
-    click.echo(f"serving {ledger_path} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+        raise InputProblemsError(f"{ledger_path}：还没有台账；'scheduler publish' 会创建它")
+    click.echo(f"正在提供 {ledger_path} 的订阅：http://{host}:{port}/（按 Ctrl+C 停止）", err=True)
     uvicorn.run(make_app(ledger_path), host=host, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 @cli.group(cls=SchedulerGroup)
 def token() -> None:
-    """Subscription tokens: issue, list, revoke (stored hashed in the ledger)."""
+    """订阅令牌：发放、列出、吊销（台账中只存哈希值）。"""
 
 
 def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
@@ -478,33 +569,33 @@ def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
         return "all.ics", name
     latest = ledger.latest()
     if latest is None:
-        raise InputProblemsError("nothing published yet; publish a plan before issuing tokens")
+        raise InputProblemsError("尚未发布任何安排；请先发布，再发放令牌")
     data = json.loads(latest.plan_json)
     if kind == "leader":
         for leader in data.get("leaders", []):
             if name in (leader["id"], leader["name"]):
                 return leader["feed"], leader["name"]
         known = "、".join(x["name"] for x in data.get("leaders", []))
-        raise InputProblemsError(f"{name!r} is not a leader of the published week (known: {known})")
+        raise InputProblemsError(f"{name} 不是已发布这一周的领导（现有：{known}）")
     if kind == "room":
         for room in data.get("rooms", []):
             if name in (room["id"], room["name"]):
                 return room["feed"], room["name"]
-        raise InputProblemsError(f"{name!r} is not a room of the published week")
+        raise InputProblemsError(f"{name} 不是已发布这一周的会议室")
     for unit in data.get("units", []):
         if name == unit["name"]:
             return unit["feed"], unit["name"]
-    raise InputProblemsError(f"{name!r} is not a unit of the published week (a unit's name as in 参会单位)")
+    raise InputProblemsError(f"{name} 不是已发布这一周的参会单位（请用参会单位中的名称）")
 
 
 @token.command("issue")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", show_default=True, help="Whose feed: a leader's, a unit's, a room's, or staff (all.ics and the week page).")
-@click.option("--base-url", default="http://127.0.0.1:8080", show_default=True, help="The address subscribers reach the server at (its scheme is kept: http or https).")
+@click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", help="订阅谁的日历：leader 领导（默认）、unit 单位、room 会议室、staff 工作人员（all.ics 和一周安排网页）。")
+@click.option("--base-url", default="http://127.0.0.1:8080", metavar="网址", help="订阅者访问服务器的地址（保留其 http 或 https）；默认：http://127.0.0.1:8080。")
 @ledger_option()
 def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
-    """Issue a token for NAME (a leader's 姓名 or 编号, a unit, a room, or a staff member) and print
-    the subscription links. The token is shown once; only its hash is kept."""
+    """为 NAME（领导的姓名或编号、单位、会议室或工作人员）发放令牌并显示订阅链接。
+    令牌只显示这一次，台账只保存其哈希值。"""
     from .server import new_token, token_hash
 
     secret = new_token()
@@ -517,26 +608,26 @@ def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
     click.echo(f"  {scheme}://{host}/feeds/{secret}.ics")
     click.echo(f"  webcal://{host}/feeds/{secret}.ics")
     if kind == "staff":
-        click.echo(f"  week page: {scheme}://{host}/week/{secret}")
+        click.echo(f"  一周安排网页：{scheme}://{host}/week/{secret}")
 
 
 @token.command("list")
 @ledger_option()
 def token_list(ledger_path: Path) -> None:
-    """List the tokens issued (names and what they open; the secrets are not kept)."""
+    """列出已发放的令牌（名称和对应的订阅；令牌本身不保存）。"""
     with Ledger(ledger_path, create=False) as ledger:
         for t in ledger.tokens():
-            state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
-            click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\tissued {t.created_at}\t{state}")
+            state = f"已吊销 {t.revoked_at}" if t.revoked_at else "有效"
+            click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\t发放于 {t.created_at}\t{state}")
 
 
 @token.command("revoke")
 @click.argument("name")
 @ledger_option()
 def token_revoke(name: str, ledger_path: Path) -> None:
-    """Revoke every active token of NAME; their links answer 404 from now on."""
+    """吊销 NAME 的全部有效令牌；此后这些链接一律返回 404。"""
     with Ledger(ledger_path, create=False) as ledger:
         n = ledger.revoke(name, _now(None))
     if n == 0:
-        raise InputProblemsError(f"no active token for {name!r}")
-    click.echo(f"revoked {n} token(s) of {name}")
+        raise InputProblemsError(f"{name} 没有有效的令牌")
+    click.echo(f"已吊销 {name} 的 {n} 个令牌")

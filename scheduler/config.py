@@ -116,6 +116,8 @@ class Settings:
     quota: QuotaSettings = field(default_factory=QuotaSettings)  # [quota]: 总量控制 (只减不增)
     policy: str = ""  # the negative list (负面清单) file, relative to the week's folder; "" = the shipped default
     forbid_merge: tuple[tuple[str, str], ...] = ()  # pairs of request ids never combined (套开)
+    city: str = ""  # the name in the circulated table's title, e.g. "XX市" -> XX市一周会议安排表
+    office: str = ""  # 制表单位 on the table and the issuing office on the notices
 
     @property
     def tz(self) -> ZoneInfo:
@@ -135,7 +137,7 @@ KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
     "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
-    "workers", "deterministic", "repeat_weeks", "quota", "policy", "forbid_merge",
+    "workers", "deterministic", "repeat_weeks", "quota", "policy", "city", "office", "forbid_merge",
 }
 OFFICE_HOURS_KEYS = {"morning", "afternoon", "summer"}
 SUMMER_KEYS = {"from", "to", "afternoon"}
@@ -361,6 +363,13 @@ def settings_from_mapping(data: dict, *, source: str = "week.toml", base: Settin
             check.fail("policy", value, "应为负面清单文件的路径（带引号），如 \"负面清单.toml\"")
         else:
             out["policy"] = value
+    for key, limit, example in (("city", 40, "\"XX市\""), ("office", 80, "\"XX市委办公室　XX市政府办公室\"")):
+        if key in data:
+            value = data[key]
+            if not isinstance(value, str) or len(value) > limit or _cell_control(value):
+                check.fail(key, value, f"应为不超过{limit}个字的名称（带引号），如 {example}")
+            else:
+                out[key] = value.strip()
     if "calendar" in data:
         cal = check.table(data["calendar"], "calendar")
         if cal is not None:

@@ -1,5 +1,5 @@
-"""Every output of a plan as {relative path: bytes}: the feeds, plan.json, plan.xlsx and
-report.html. Pure: the caller writes them (files.write_files refuses any path outside its
+"""Every output of a plan as {relative path: bytes}: the feeds, plan.json, plan.xlsx, the
+notices/ and report.html. Pure: the caller writes them (files.write_files refuses any path outside its
 folder; every name from the data already went through files.safe_name in ics)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from .domain import Plan, Problem
 from .errors import PlanError
 from .excel import plan_workbook
+from .notices import notices
 from .ics import feeds as render_feeds
 from .report import SCHEMA, plan_json, report_html
 
@@ -20,7 +21,7 @@ def render(
     workbook: bool = True, extra_json: dict | None = None,
 ) -> dict[str, bytes]:
     """feeds: already rendered feeds (a publication's, with SEQUENCE and cancellations);
-    workbook: False leaves plan.xlsx out (a publication holds the feeds and the pages);
+    workbook: False leaves plan.xlsx and the notices/ out (a publication holds the feeds and the pages);
     extra_json: keys added to plan.json (e.g. the what-if variant it was made from)."""
     files = dict(feeds) if feeds is not None else render_feeds(problem, plan, now=now)
     feed_paths = list(files)
@@ -32,6 +33,7 @@ def render(
     files["plan.json"] = document.encode("utf-8")
     if workbook:
         files["plan.xlsx"] = plan_workbook(problem, plan, now=now)
+        files.update(notices(problem, plan, now=now))
     files["report.html"] = report_html(problem, plan, now=now).encode("utf-8")
     return files
 

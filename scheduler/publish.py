@@ -66,12 +66,14 @@ class Published:
     number: int
     week: date
     link: Path
-    events: int
+    events: int  # events (sittings and receptions), each counted once whatever its feeds
     new: int
     changed: int
     cancelled: int
     feeds: int
     weeks: tuple[str, ...]  # the weeks the rolling feeds hold
+
+ALL_FEED = "all.ics"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +82,17 @@ class Prepared:
     events: list[PublishedEvent]
     requests: list[dict]
     sittings: list[dict]
-    new: int
+    new: int  # per feed copy (a sitting in five feeds counts five times)
     changed: int
     cancelled: int
+    new_uids: frozenset[str] = frozenset()  # per event, as staff count them (all.ics holds each once)
+    changed_uids: frozenset[str] = frozenset()
+    cancelled_uids: frozenset[str] = frozenset()
+
+    @property
+    def uids(self) -> frozenset[str]:
+        """The events published (sittings and receptions, each once), cancellations excluded."""
+        return frozenset(e.uid for e in self.events if e.feed == ALL_FEED and e.status != "CANCELLED")
 
 
 def prepare(
@@ -120,8 +130,16 @@ def prepare(
         events.append(PublishedEvent(feed=feed, uid=uid, sequence=sequence, fingerprint="", status="CANCELLED", start=old.start, end=old.end, summary=old.summary))
     return Prepared(
         feeds=render_feeds(problem, plan, now=now, sequences=sequences, cancelled=gone), events=events, requests=request_rows(problem, plan), sittings=sitting_rows(problem, plan),
-        new=new, changed=changed, cancelled=sum(len(v) for v in gone.values()),
+        new=new, changed=changed, cancelled=sum(len(v) for v in gone.values()), **_event_counts(current, before),
     )
+
+
+def _event_counts(current: dict, before: dict) -> dict:
+    """New, changed and cancelled events counted once each, in all.ics (which holds every event)."""
+    now = {uid for feed, uid in current if feed == ALL_FEED}
+    then = {uid for (feed, uid), e in before.items() if feed == ALL_FEED and e.status != "CANCELLED"}
+    changed = {uid for uid in now & then if before[(ALL_FEED, uid)].fingerprint != current[(ALL_FEED, uid)].fingerprint}
+    return {"new_uids": frozenset(now - then), "changed_uids": frozenset(changed), "cancelled_uids": frozenset(then - now)}
 
 
 def request_rows(problem: Problem, plan: Plan) -> list[dict]:
@@ -243,8 +261,8 @@ def publish_plan(
     checkpoint("between-switches")
     point_current(root, None, number)
     return Published(
-        number=number, week=problem.week, link=link, events=len(prepared.events), new=prepared.new, changed=prepared.changed,
-        cancelled=prepared.cancelled, feeds=len(prepared.feeds), weeks=tuple(sorted(weeks)),
+        number=number, week=problem.week, link=link, events=len(prepared.uids), new=len(prepared.new_uids), changed=len(prepared.changed_uids),
+        cancelled=len(prepared.cancelled_uids), feeds=len(prepared.feeds), weeks=tuple(sorted(weeks)),
     )
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .domain import (
     LevelResult,
-    COMBINED, MOVED, NOT_PLACEABLE, REJECTED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
+    ANY_PART, COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
 from .errors import PlanError
 from .ics import leader_feed, room_feed, uid_for, unit_feed
@@ -148,34 +149,106 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+STATUS_ZH = {
+    "OPTIMAL": "已证明最优",
+    "FEASIBLE": "时限内找到的可行方案，未证明最优",
+    "TRIVIAL": "无需求解",
+    "INFEASIBLE": "无可行方案",
+    "UNKNOWN": "时限内未找到方案",
+    "NOT_SOLVED": "未求解",
+}
+
+
+def date_zh(day) -> str:
+    """2026年12月7日 — no leading zeros, as 两办 write dates."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def week_span_zh(problem: Problem) -> str:
+    """2026年12月7日—12月11日: the first and last working day of the week."""
+    days = [d.date for d in problem.days] or [problem.week]
+    first, last = days[0], days[-1]
+    tail = f"{last.month}月{last.day}日" if last.year == first.year else date_zh(last)
+    return f"{date_zh(first)}—{tail}"
+
+
+def codes_zh(codes) -> str:
+    return "、".join(OUTCOME_ZH.get(c, c) for c in codes)
+
+
 def summary_text(problem: Problem, plan: Plan) -> str:
-    """The short terminal summary (English labels; reasons are the staff-facing Chinese)."""
+    """The short terminal summary, in Chinese."""
+    from .terminal import number
+
     f = figures(problem, plan)
     s = plan.stats
+    combined_sittings = sum(1 for x in plan.sittings if len(x.items) > 1)
     lines = [
-        f"Week of {plan.week}: {f.requests} requests in, {f.sittings} sittings out (solved in {s.seconds:.1f} s)",
-        "  " + "；".join(level_lines(plan)),
-        *("  " + line for line in burden_lines(problem, plan)),
-        f"  combined: {f.combined_items} requests in {sum(1 for x in plan.sittings if len(x.items) > 1)} combined sittings (套开)",
-        f"  minutes: {f.requested_minutes} requested -> {f.planned_minutes} planned ({f.minutes_saved} saved)",
-        f"  person-hours: {f.person_hours_requested:g} requested -> {f.person_hours_planned:g} planned; leader-hours {f.leader_hours:g}",
+        f"{week_span_zh(problem)}：会议申请 {f.requests} 项，安排 {f.scheduled} 项，会议 {f.sittings} 场"
+        f"（求解：{STATUS_ZH.get(s.status, s.status)}，用时 {number(s.seconds)} 秒）",
+    ]
+    lines += ["  " + "；".join(level_lines(plan))]
+    lines += [f"  {line}" for line in burden_lines(problem, plan)]
+    lines += [
+        f"  套开：{f.combined_items} 项并为 {combined_sittings} 场，少开 {f.scheduled - f.sittings} 场",
+        f"  会议时长：申请 {number(f.requested_minutes)} 分钟 → 安排 {number(f.planned_minutes)} 分钟（节省 {number(f.minutes_saved)} 分钟）",
+        f"  人·小时：申请 {number(f.person_hours_requested)} → 安排 {number(f.person_hours_planned)}；领导出席 {number(f.leader_hours)} 小时",
     ]
     late_ids = [r.id for r in problem.requests if late(problem, r)]
     urgent_ids = [r.id for r in problem.requests if r.urgent]
+    pending = [r.id for r in problem.requests if r.approval == PENDING and plan.outcome_index.get(r.id) and plan.outcome_index[r.id].scheduled]
     if late_ids:
-        lines.append(f"  late (逾期报送): {', '.join(late_ids)}")
+        lines.append(f"  逾期报送：{'、'.join(late_ids)}")
     if urgent_ids:
-        lines.append(f"  urgent (紧急): {', '.join(urgent_ids)}")
+        lines.append(f"  紧急：{'、'.join(urgent_ids)}")
+    if pending:
+        lines.append(f"  待审（已排入，审批后生效）：{'、'.join(pending)}")
     index = problem.request_index
     changed = [o for o in plan.outcomes if o.scheduled and o.codes != ("scheduled",)]
-    lines.append(f"  changed from the request: {len(changed)}")
+    lines.append(f"  调整 {len(changed)} 项" + ("：" if changed else ""))
     for o in changed:
-        lines.append(f"    {o.request_id} {index[o.request_id].title} [{', '.join(o.codes)}]: {' '.join(o.reasons)}")
+        lines.append(f"    {o.request_id} {index[o.request_id].title}〔{codes_zh(o.codes)}〕{''.join(o.reasons)}")
     missing = [o for o in plan.outcomes if not o.scheduled]
-    lines.append(f"  not scheduled: {len(missing)}")
+    lines.append(f"  未安排 {len(missing)} 项" + ("：" if missing else ""))
     for o in missing:
-        lines.append(f"    {o.request_id} {index[o.request_id].title}: {' '.join(o.reasons)}")
+        lines.append(f"    {o.request_id} {index[o.request_id].title}：{''.join(o.reasons)}")
     return "\n".join(lines) + "\n"
+
+
+def check_text(folder, problem: Problem, findings, extra=()) -> str:
+    """What `scheduler check` prints: the week's counts, any extra lines (the annual plan's),
+    and one line per finding."""
+    lines = [
+        f"{folder}：{week_span_zh(problem)}，会议申请 {len(problem.requests)} 项，公务接待 {len(problem.receptions)} 项，"
+        f"领导 {len(problem.leaders)} 位，会议室 {len(problem.rooms)} 间，已有日程 {len(problem.commitments)} 项，工作日 {len(problem.days)} 天",
+        *extra,
+        f"需要注意 {len(findings)} 项：" if findings else "未发现需要注意的问题",
+    ]
+    lines += [f"  {n}. {f.message}" for n, f in enumerate(findings, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def written_text(out_dir, paths: list[str], seconds: float) -> str:
+    """The line after a plan is written: what went where."""
+    from .terminal import number
+
+    feeds = sum(1 for p in paths if p.endswith(".ics"))
+    notices = sum(1 for p in paths if p.startswith("notices/"))
+    parts = [name for name in ("plan.xlsx", "report.html", "plan.json") if name in paths]
+    if notices:
+        parts.append(f"会议通知 {notices} 份")
+    parts.append(f"日历订阅 {feeds} 个")
+    return f"已写入 {out_dir}/ 共 {len(paths)} 个文件：{'、'.join(parts)}（用时 {number(seconds)} 秒）"
+
+
+def published_text(done) -> str:
+    """The line after a publication (publish.Published), counting events — a sitting in five
+    feeds is one event."""
+    week = f"{done.week.year}年{done.week.month}月{done.week.day}日"
+    return (
+        f"已发布{week}起的一周（第 {done.number} 次发布）：日程 {done.events} 项，"
+        f"新增 {done.new} 项、变更 {done.changed} 项、取消 {done.cancelled} 项，订阅文件 {done.feeds} 个 → {done.link}/"
+    )
 
 
 def sitting_title(problem: Problem, s: Sitting) -> str:
@@ -191,92 +264,270 @@ def part_of_day(moment: datetime) -> str:
 # --- report.html ------------------------------------------------------------------------------
 
 CSS = """
-@page { size: A4 landscape; margin: 10mm; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 16px; color: #222; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 16px; color: #222; line-height: 1.4; }
 h1 { font-size: 20px; margin: 0 0 8px; }
-.savings { display: flex; gap: 12px; margin: 8px 0 14px; flex-wrap: wrap; }
-.savings div { border: 1px solid #c33; border-radius: 6px; padding: 6px 12px; background: #fff5f5; }
-.savings b { font-size: 18px; color: #b00; }
+h2 { font-size: 16px; margin: 16px 0 6px; }
+a { color: #1a56a0; }
+.box { border: 1px solid #c33; border-radius: 6px; background: #fff5f5; padding: 8px 12px; margin: 8px 0; }
+.box h2 { margin: 0 0 4px; color: #b00; }
+.box ul { margin: 0; padding-left: 20px; }
+.savings { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; }
+.savings div { border: 1px solid #bbb; border-radius: 6px; padding: 4px 10px; background: #fafafa; }
+.savings b { font-size: 17px; color: #b00; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 12px; margin: 6px 0 10px; align-items: center; }
+.legend span.swatch { display: inline-block; width: 14px; height: 12px; vertical-align: middle; margin-right: 3px; border-left: 4px solid; }
 table.week { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 12px; }
-table.week th, table.week td { border: 1px solid #999; vertical-align: top; padding: 3px; }
-table.week th { background: #f0f0f0; }
-th.leader { width: 9em; text-align: left; }
-.sitting { border-left: 4px solid #4a7; background: #f3fbf6; margin: 2px 0; padding: 2px 4px; page-break-inside: avoid; }
-.sitting.combined { border-left-color: #c60; background: #fff6ea; }
-.sitting.segment { opacity: 0.9; border-left-style: dashed; }
-.reception { border-left: 4px solid #36c; background: #eef3ff; margin: 2px 0; padding: 2px 4px; }
+table.week th, table.week td { border: 1px solid #999; vertical-align: top; padding: 3px; overflow-wrap: anywhere; }
+table.week thead th { background: #f0f0f0; }
+th.leader { width: 7.5em; text-align: left; font-weight: normal; }
+th.leader a { font-weight: bold; text-decoration: none; color: inherit; }
+.entry { border-left: 4px solid #4a7; background: #f3fbf6; margin: 2px 0; padding: 2px 4px; break-inside: avoid; }
+.entry.combined { border-left-color: #c60; background: #fff6ea; }
+.entry.segment { border-left-style: dashed; }
+.entry.reception { border-left-color: #36c; background: #eef3ff; }
 .time { font-weight: bold; }
 .tag { display: inline-block; background: #c60; color: #fff; border-radius: 3px; padding: 0 4px; font-size: 11px; }
-ol { margin: 2px 0 0 16px; padding: 0; }
-.missing { margin-top: 14px; font-size: 12px; }
-.missing li { margin: 2px 0; }
-@media print { body { margin: 0; } .savings div { background: none; } }
+.badge { display: inline-block; border-radius: 3px; padding: 0 3px; font-size: 11px; margin-left: 2px; border: 1px solid; white-space: nowrap; }
+.badge.pending { color: #8a6d00; border-color: #c9a400; background: #fff8d6; }
+.badge.urgent { color: #fff; border-color: #c00; background: #c00; }
+.badge.late { color: #a33; border-color: #a33; background: #fff; }
+.badge.exception { color: #fff; border-color: #6a3d9a; background: #6a3d9a; }
+ol.items { margin: 2px 0 0 18px; padding: 0; }
+.role { color: #555; }
+table.changes { border-collapse: collapse; width: 100%; font-size: 12px; }
+table.changes th, table.changes td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+table.changes th { background: #f0f0f0; }
+.days { display: none; }
+.day h3 { font-size: 15px; margin: 12px 0 4px; border-bottom: 2px solid #c33; }
+.card { border: 1px solid #ccc; border-left: 5px solid #4a7; border-radius: 6px; padding: 6px 8px; margin: 6px 0; background: #fff; }
+.card.combined { border-left-color: #c60; }
+.card .who { color: #444; font-size: 13px; }
+.leader-sheet { display: none; }
+.leader-sheet:target { display: block; }
+body:has(.leader-sheet:target) > :not(.leader-sheet:target) { display: none; }
+footer { margin-top: 14px; color: #666; font-size: 12px; }
+@media (max-width: 760px) {
+  body { margin: 8px; }
+  h1 { font-size: 18px; }
+  table.week { display: none; }
+  .days { display: block; }
+  table.changes thead { display: none; }
+  table.changes, table.changes tbody, table.changes tr, table.changes td { display: block; width: 100%; }
+  table.changes tr { border: 1px solid #bbb; margin: 6px 0; }
+  table.changes td { border: none; }
+  table.changes td::before { content: attr(data-label) "："; font-weight: bold; }
+}
+@page { size: A4 landscape; margin: 8mm; }
+@media print {
+  body { margin: 0; font-size: 9px; line-height: 1.2; }
+  h1 { font-size: 14px; margin: 0 0 3px; }
+  .savings { margin: 2px 0; gap: 4px; } .savings div { padding: 1px 6px; } .savings b { font-size: 11px; }
+  .legend { font-size: 8px; margin: 2px 0 4px; }
+  .box, .days, #changes-section, footer { display: none; }
+  table.week { display: table; font-size: 7px; }
+  table.week th, table.week td { padding: 0 2px; }
+  th.leader { width: 6.5em; }
+  .entry { margin: 1px 0; padding: 0 2px; }
+  .badge, .tag { font-size: 7px; padding: 0 1px; }
+  ol.items { margin: 0 0 0 11px; }
+  .leader-sheet:target { font-size: 12px; }
+}
 """
 
 
+def _hm(moment: datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def _span(a: datetime, b: datetime) -> str:
+    return f"{_hm(a)}—{_hm(b)}"
+
+
+def _md(day) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def badges(problem: Problem, request, moment: datetime | None = None) -> str:
+    """The 待审/紧急/逾期/无会日例外 marks of a request (as placed at `moment`)."""
+    out = []
+    if request.approval == PENDING:
+        out.append('<span class="badge pending">待审</span>')
+    if request.urgent:
+        out.append('<span class="badge urgent">紧急</span>')
+    if late(problem, request):
+        out.append('<span class="badge late">逾期</span>')
+    if moment is not None and any(d.date == moment.date() and d.no_meeting for d in problem.days):
+        out.append('<span class="badge exception">无会日例外</span>')
+    return "".join(out)
+
+
+LEGEND = (
+    '<div class="legend" id="legend"><b>图例</b>'
+    '<span><span class="swatch" style="border-color:#4a7;background:#f3fbf6"></span>单项会议</span>'
+    '<span><span class="swatch" style="border-color:#c60;background:#fff6ea"></span>套开会议（同一场次连续召开多项议题）</span>'
+    '<span><span class="swatch" style="border-color:#4a7;border-left-style:dashed;background:#f3fbf6"></span>虚线：只参加套开会议中的本人议题</span>'
+    '<span><span class="swatch" style="border-color:#36c;background:#eef3ff"></span>公务接待</span>'
+    '<span><span class="badge pending">待审</span>尚待审批</span>'
+    '<span><span class="badge urgent">紧急</span>紧急会议</span>'
+    '<span><span class="badge late">逾期</span>逾期报送</span>'
+    '<span><span class="badge exception">无会日例外</span>无会日经批准召开</span>'
+    "</div>"
+)
+
+
+def _asked(problem: Problem, r) -> str:
+    if r.fixed_start:
+        return f"固定 {_md(r.fixed_start)} {_hm(r.fixed_start)}，{r.minutes}分钟"
+    first, last = r.earliest or problem.week, r.latest
+    window = _md(first) + (f"—{_md(last)}" if last and last != first else "")
+    part = "" if r.part_of_day == ANY_PART else r.part_of_day
+    return f"{window}{part}，{r.minutes}分钟"
+
+
+def _leader_entries(problem: Problem, plan: Plan, leader_id: str, day) -> list[tuple]:
+    entries = []
+    for s in plan.sittings:
+        if s.start.date() != day or leader_id not in s.leaders:
+            continue
+        for a, b in s.segments_of(leader_id):
+            entries.append((a, "s", s, (a, b)))
+    for r in problem.receptions:
+        if r.start.date() == day and leader_id in r.leaders:
+            entries.append((r.start, "r", r, None))
+    return sorted(entries, key=lambda e: (e[0], e[1]))
+
+
+def _entry_html(problem: Problem, leader_id: str, what: str, thing, span) -> str:
+    esc, index = html.escape, problem.request_index
+    if what == "r":
+        return f'<div class="entry reception"><span class="time">{_span(thing.start, thing.end)}</span> 公务接待：{esc(thing.title)}</div>'
+    s = thing
+    whole = span == (s.start, s.end)
+    classes = "entry" + (" combined" if len(s.items) > 1 else "") + ("" if whole else " segment")
+    body = [f'<span class="time">{_span(*span)}</span>']
+    if len(s.items) > 1:
+        body.append(f' <span class="tag">套开{len(s.items)}项</span>')
+    body.append(f" {esc(problem.room_index[s.room].name)}{'<span class=role>（主持）</span>' if s.chair == leader_id else ''}")
+    items = [i for i in s.items if s.chair == leader_id or leader_id in i.leaders]
+    body.append('<ol class="items">')
+    for i in items:
+        r = index[i.request_id]
+        body.append(f"<li>{_hm(i.start) + ' ' if len(s.items) > 1 else ''}{esc(r.title)}{badges(problem, r, i.start)}</li>")
+    body.append("</ol>")
+    return f'<div class="{classes}" data-sitting="{esc(s.id)}">{"".join(body)}</div>'
+
+
 def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
+    from .terminal import number
+
     f = figures(problem, plan)
     esc = html.escape
-    index = problem.request_index
-    days = [problem.week + timedelta(days=n) for n in range(7)]
-    days = [d for d in days if any(w.date == d for w in problem.days) or any(s.start.date() == d for s in plan.sittings)]
+    index, leaders = problem.request_index, problem.leader_index
+    city = getattr(problem.settings, "city", "") or ""
+    days = sorted({d.date for d in problem.days} | {s.start.date() for s in plan.sittings})
+    no_meeting = {d.date for d in problem.days if d.no_meeting}
+    span_text = week_span_zh(problem)
     out = [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>一周会议安排 {plan.week:%Y年%m月%d日}起</title>", f"<style>{CSS}</style></head><body>",
-        f"<h1>一周会议安排（{plan.week:%Y年%m月%d日}—{days[-1] if days else plan.week:%m月%d日}）</h1>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(city)}一周会议安排（{span_text}）</title>", f"<style>{CSS}</style></head><body>",
+        f"<h1>{esc(city)}一周会议安排（{span_text}）</h1>",
+    ]
+    missing = [o for o in plan.outcomes if not o.scheduled]
+    if missing:
+        out.append(f'<section class="box" id="unscheduled"><h2>未安排 {len(missing)} 项</h2><ul>')
+        for o in missing:
+            r = index[o.request_id]
+            out.append(f"<li><b>{esc(r.id)} {esc(r.title)}</b>（{esc(r.organiser)}）{badges(problem, r)}：{esc(''.join(o.reasons))}</li>")
+        out.append("</ul></section>")
+    saved_hours = f.person_hours_requested - f.person_hours_planned
+    out += [
         '<div class="savings" id="savings">',
-        f'<div>申请 <b>{f.requests}</b> 项，安排 <b>{f.scheduled}</b> 项</div>',
-        f'<div>会议场次 <b>{f.sittings}</b>（按申请需 {f.scheduled} 场，减少 <b>{f.scheduled - f.sittings}</b> 场）</div>',
-        f'<div>套开 <b>{f.combined_items}</b> 项</div>',
-        f'<div>会议时长 {f.requested_minutes} → <b>{f.planned_minutes}</b> 分钟（节省 <b>{f.minutes_saved}</b> 分钟）</div>',
-        f'<div>人·小时 {f.person_hours_requested:g} → <b>{f.person_hours_planned:g}</b>（节省 <b>{f.person_hours_requested - f.person_hours_planned:.1f}</b>）</div>',
-        f'<div>未安排 <b>{f.unscheduled}</b> 项</div>',
+        f"<div>申请 <b>{f.requests}</b> 项，安排 <b>{f.scheduled}</b> 项</div>",
+        f"<div>会议场次 <b>{f.sittings}</b>（按申请需 {f.scheduled} 场，减少 <b>{f.scheduled - f.sittings}</b> 场）</div>",
+        f"<div>套开 <b>{f.combined_items}</b> 项</div>",
+        f"<div>会议时长 {number(f.requested_minutes)} → <b>{number(f.planned_minutes)}</b> 分钟（节省 <b>{number(f.minutes_saved)}</b> 分钟）</div>",
+        f"<div>人·小时 {number(f.person_hours_requested)} → <b>{number(f.person_hours_planned)}</b>（节省 <b>{number(saved_hours)}</b>）</div>",
         "</div>",
+        LEGEND,
         '<table class="week" id="week"><thead><tr><th class="leader">领导</th>',
     ]
     for d in days:
-        out.append(f"<th>{d.month}月{d.day}日 {WEEKDAYS_ZH[d.weekday()]}{'（无会日）' if any(w.date == d and w.no_meeting for w in problem.days) else ''}</th>")
+        out.append(f"<th>{_md(d)} {WEEKDAYS_ZH[d.weekday()]}{'（无会日）' if d in no_meeting else ''}</th>")
     out.append("</tr></thead><tbody>")
     for leader in problem.leaders:
-        out.append(f'<tr data-leader="{esc(leader.id)}"><th class="leader">{esc(leader.name)}<br><small>{esc(leader.title)}</small></th>')
+        out.append(
+            f'<tr data-leader="{esc(leader.id)}"><th class="leader"><a href="#leader-{esc(leader.id)}" title="打印本人一周安排">{esc(leader.name)}</a>'
+            f"<br><small>{esc(leader.title)}</small></th>"
+        )
         for d in days:
-            cells = []
-            entries = []
-            for s in plan.sittings:
-                if s.start.date() != d or leader.id not in s.leaders:
-                    continue
-                for a, b in s.segments_of(leader.id):
-                    entries.append((a, "s", s, (a, b)))
-            for r in problem.receptions:
-                if r.start.date() == d and leader.id in r.leaders:
-                    entries.append((r.start, "r", r, None))
-            for _, what, thing, span in sorted(entries, key=lambda e: (e[0], e[1])):
-                if what == "r":
-                    cells.append(f'<div class="reception"><span class="time">{thing.start:%H:%M}-{thing.end:%H:%M}</span> 公务接待：{esc(thing.title)}</div>')
-                    continue
-                s = thing
-                classes = "sitting" + (" combined" if len(s.items) > 1 else "") + ("" if span == (s.start, s.end) else " segment")
-                room = problem.room_index[s.room].name
-                body = [f'<span class="time">{span[0]:%H:%M}-{span[1]:%H:%M}</span>']
-                if len(s.items) > 1:
-                    body.append(f'<span class="tag">套开{len(s.items)}项</span>')
-                body.append(f" {esc(room)}{'（主持）' if s.chair == leader.id else ''}<ol>")
-                for i in s.items:
-                    mine = leader.id in i.leaders
-                    body.append(f"<li>{'' if mine else '<s>'}{i.start:%H:%M} {esc(index[i.request_id].title)}{'' if mine else '</s>'}</li>")
-                body.append("</ol>")
-                cells.append(f'<div class="{classes}" data-sitting="{esc(s.id)}">{"".join(body)}</div>')
+            cells = [_entry_html(problem, leader.id, what, thing, span) for _, what, thing, span in _leader_entries(problem, plan, leader.id, d)]
             out.append(f"<td>{''.join(cells)}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
-    changed = [o for o in plan.outcomes if o.codes != ("scheduled",)]
+
+    # the phone layout: days as a list, one card per sitting
+    out.append('<div class="days" id="days">')
+    for d in days:
+        out.append(f'<section class="day"><h3>{_md(d)} {WEEKDAYS_ZH[d.weekday()]}{"（无会日）" if d in no_meeting else ""}</h3>')
+        todays = [s for s in plan.sittings if s.start.date() == d]
+        if not todays:
+            out.append('<p class="who">无会议安排</p>')
+        for s in todays:
+            classes = "card" + (" combined" if len(s.items) > 1 else "")
+            card = [f'<div class="{classes}" data-card="{esc(s.id)}"><span class="time">{_span(s.start, s.end)}</span> {esc(problem.room_index[s.room].name)}']
+            if len(s.items) > 1:
+                card.append(f' <span class="tag">套开{len(s.items)}项</span>')
+            card.append(f'<div class="who">主持：{esc(leaders[s.chair].name)}</div><ol class="items">')
+            for i in s.items:
+                r = index[i.request_id]
+                others = "、".join(leaders[x].name for x in problem.by_rank(i.leaders) if x != s.chair)
+                card.append(f"<li>{_hm(i.start)} {esc(r.title)}{badges(problem, r, i.start)}{f'<div class=who>出席：{esc(others)}</div>' if others else ''}</li>")
+            card.append("</ol></div>")
+            out.append("".join(card))
+        for r in problem.receptions:
+            if r.start.date() == d:
+                names = "、".join(leaders[x].name for x in problem.by_rank(r.leaders) if x in leaders)
+                out.append(f'<div class="card" style="border-left-color:#36c"><span class="time">{_span(r.start, r.end)}</span> 公务接待：{esc(r.title)}<div class="who">陪同：{esc(names)}</div></div>')
+        out.append("</section>")
+    out.append("</div>")
+
+    changed = [o for o in plan.outcomes if o.scheduled and o.codes != (SCHEDULED,)]
     if changed:
-        out.append('<div class="missing"><h2>调整及未安排说明</h2><ul>')
+        placed = {i.request_id: (s, i) for s in plan.sittings for i in s.items}
+        out.append(f'<section id="changes-section"><h2>调整说明（{len(changed)} 项）</h2><table class="changes" id="changes"><thead><tr>'
+                   "<th>编号</th><th>会议名称</th><th>原申请</th><th>安排</th><th>原因</th></tr></thead><tbody>")
         for o in changed:
-            label = "、".join(OUTCOME_ZH[c] for c in o.codes)
-            out.append(f"<li><b>{esc(o.request_id)} {esc(index[o.request_id].title)}</b>（{label}）：{esc(' '.join(o.reasons))}</li>")
-        out.append("</ul></div>")
-    out.append(f'<p><small>生成时间：{now:%Y-%m-%d %H:%M}；求解状态：{plan.stats.status}</small></p></body></html>')
+            r = index[o.request_id]
+            s, i = placed[o.request_id]
+            planned = f"{_md(i.start)} {WEEKDAYS_ZH[i.start.weekday()]} {_span(i.start, i.end)}，{problem.room_index[s.room].name}"
+            out.append(
+                f'<tr><td data-label="编号">{esc(r.id)}</td><td data-label="会议名称">{esc(r.title)}{badges(problem, r, i.start)}</td>'
+                f'<td data-label="原申请">{esc(_asked(problem, r))}</td><td data-label="安排">{esc(planned)}</td>'
+                f'<td data-label="原因">{esc("".join(o.reasons))}</td></tr>'
+            )
+        out.append("</tbody></table></section>")
+
+    # one print view per leader: report.html#leader-<id>
+    for leader in problem.leaders:
+        out.append(f'<section class="leader-sheet" id="leader-{esc(leader.id)}"><h1>{esc(leader.name)}（{esc(leader.title)}）一周安排（{span_text}）</h1>'
+                   '<p><a href="#">返回全周安排</a></p><table class="changes"><thead><tr><th>日期</th><th>时间</th><th>事项</th><th>地点</th></tr></thead><tbody>')
+        for d in days:
+            entries = _leader_entries(problem, plan, leader.id, d)
+            if not entries:
+                out.append(f'<tr><td data-label="日期">{_md(d)} {WEEKDAYS_ZH[d.weekday()]}</td><td data-label="时间"></td><td data-label="事项">无安排</td><td data-label="地点"></td></tr>')
+            for _, what, thing, span in entries:
+                if what == "r":
+                    text, when, where = f"公务接待：{esc(thing.title)}", _span(thing.start, thing.end), esc(thing.place)
+                else:
+                    items = [i for i in thing.items if thing.chair == leader.id or leader.id in i.leaders]
+                    text = "；".join(f"{_hm(i.start)} {esc(index[i.request_id].title)}" if len(thing.items) > 1 else esc(index[i.request_id].title) for i in items)
+                    text += "（主持）" if thing.chair == leader.id else ""
+                    when, where = _span(*span), esc(problem.room_index[thing.room].name)
+                out.append(f'<tr><td data-label="日期">{_md(d)} {WEEKDAYS_ZH[d.weekday()]}</td><td data-label="时间">{when}</td><td data-label="事项">{text}</td><td data-label="地点">{where}</td></tr>')
+        out.append("</tbody></table></section>")
+    out.append(f"<footer>生成时间：{now.year}年{now.month}月{now.day}日 {_hm(now)}</footer></body></html>")
     return "\n".join(out) + "\n"
 
 

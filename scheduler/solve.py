@@ -39,10 +39,15 @@ WALL_CAP_FACTOR, WALL_CAP_EXTRA = 20.0, 60.0  # the safety cap: 20x the expected
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """After each level: its value and bound, and the plan in hand (for the progress bar)."""
+
     level: str
     value: int
     bound: int
     seconds: float
+    scheduled: int = 0  # requests placed
+    combined: int = 0  # items in combined sittings
+    sittings: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,7 +175,11 @@ class StagedSearch:
             if self.first is None:
                 self.first = wallclock.monotonic() - self.started
             if self.on_progress:
-                self.on_progress(Progress(name, current, bound, wallclock.monotonic() - self.started))
+                chosen = [v.candidate for v in ctx.vars if self.solution[v.present.index]]
+                self.on_progress(Progress(
+                    name, current, bound, wallclock.monotonic() - self.started, scheduled=sum(len(c.request_ids) for c in chosen),
+                    combined=sum(len(c.request_ids) for c in chosen if len(c.request_ids) > 1), sittings=len(chosen),
+                ))
             model.add(expr <= current)  # hold this level while the next is minimised
             self.terms[name] = terms
         model.clear_objective()

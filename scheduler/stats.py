@@ -76,6 +76,20 @@ def figures(requests: list[dict], sittings: list[dict], start: date, end: date) 
     )
 
 
+def weekly_sittings(requests: list[dict], sittings: list[dict], start: date, end: date) -> list[int | None]:
+    """Sittings held in each week (Mondays from `start`'s week) up to `end`, None for a week
+    never published (no record is not zero meetings): the 只减不增 line."""
+    first = start - timedelta(days=start.weekday())
+    published = {r["week"] for r in requests} | {r["week"] for r in sittings}
+    counts = Counter(r["week"] for r in sittings)
+    out, monday = [], first
+    while monday < end:
+        key = monday.isoformat()
+        out.append(counts.get(key, 0) if key in published else None)
+        monday += timedelta(days=7)
+    return out
+
+
 def quota(now: Figures, before: Figures) -> dict:
     """只减不增: this period's sittings against the same period a year before."""
     change = now.sittings - before.sittings
@@ -96,22 +110,28 @@ def as_dict(f: Figures) -> dict:
     }
 
 
+def period_zh(f: Figures) -> str:
+    """2026年12月1日—12月31日 (no leading zeros)."""
+    last = f.end - timedelta(days=1)
+    tail = f"{last.month}月{last.day}日" if last.year == f.start.year else f"{last.year}年{last.month}月{last.day}日"
+    return f"{f.start.year}年{f.start.month}月{f.start.day}日—{tail}"
+
+
 def table(kind: str, f: Figures, before: Figures, q: dict) -> str:
+    from .terminal import number, table as grid
+
     pct = "—" if q["change_percent"] is None else f"{q['change_percent']:+.1f}%"
     lines = [
-        f"{PERIOD_ZH[kind]}统计 {f.start}..{f.end - timedelta(days=1)}（{f.weeks}周已发布）",
+        f"{PERIOD_ZH[kind]}统计 {period_zh(f)}（已发布 {f.weeks} 周）",
         f"  会议申请 {f.requests} 项，安排 {f.scheduled} 项，会议 {f.sittings} 场，套开 {f.combined_items} 项",
-        f"  时长：申请 {f.minutes_requested} 分钟 → 安排 {f.minutes_planned} 分钟；节省 {f.person_hours_saved:g} 人·小时",
+        f"  时长：申请 {number(f.minutes_requested)} 分钟 → 安排 {number(f.minutes_planned)} 分钟；节省 {number(f.person_hours_saved)} 人·小时",
         f"  紧急 {f.urgent} 项，逾期报送 {f.late} 项，无会日例外 {f.no_meeting_day_exceptions} 项",
         (
             f"  只减不增：会议 {q['sittings']} 场，去年同期 {q['sittings_year_before']} 场，变化 {q['change']:+d}（{pct}），{'达标' if q['met'] else '未达标'}"
-            if before.weeks else f"  只减不增：会议 {q['sittings']} 场，去年同期无台账记录，无法比较"
+            if before.weeks else f"  只减不增：会议 {q['sittings']} 场，无去年同期记录，无法比较"
         ),
-        "  按主办单位（申请/会议）：",
+        "",
     ]
-    for organiser, n in f.requests_by_organiser.items():
-        lines.append(f"    {organiser} {n}/{f.sittings_by_organiser.get(organiser, 0)}")
-    lines.append("  按会议类型（申请/会议）：")
-    for kind_name, n in f.requests_by_kind.items():
-        lines.append(f"    {kind_name} {n}/{f.sittings_by_kind.get(kind_name, 0)}")
-    return "\n".join(lines) + "\n"
+    organisers = [(o, n, f.sittings_by_organiser.get(o, 0)) for o, n in f.requests_by_organiser.items()]
+    kinds = [(k, n, f.sittings_by_kind.get(k, 0)) for k, n in f.requests_by_kind.items()]
+    return "\n".join(lines) + grid(("主办单位", "申请（项）", "会议（场）"), organisers) + "\n" + grid(("会议类型", "申请（项）", "会议（场）"), kinds)

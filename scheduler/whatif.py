@@ -269,11 +269,14 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
 
 
 def diff_table(changes: list[Change]) -> str:
+    from .terminal import table
+
     if not changes:
-        return "no changes\n"
-    rows = [("编号", "会议名称", "变化", "原安排", "新安排", "原因")]
-    rows += [(c.request_id, c.title, "、".join(KINDS_ZH[k] for k in c.kinds), c.before, c.after, c.reason) for c in changes]
-    return "\n".join(" | ".join(row) for row in rows) + "\n"
+        return "没有变化\n"
+    return table(
+        ("编号", "会议名称", "变化", "原安排", "新安排", "原因"),
+        [(c.request_id, c.title, "、".join(KINDS_ZH[k] for k in c.kinds), c.before, c.after, c.reason) for c in changes],
+    )
 
 
 

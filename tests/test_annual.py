@@ -135,9 +135,9 @@ def test_plan_year_import_then_check_flags_out_of_plan(tmp_path):
     check = invoke("check", EXAMPLE, "--ledger", ledger, "--now", NOW.isoformat())
     assert check.exit_code == 0, check.output
     assert "年度计划：计划内 16 项，计划外 29 项（其中未填紧急理由 25 项）" in check.output
-    assert "[out_of_annual_plan] H02「重大项目用地用林要素保障专题会」为年度计划外会议，未填紧急理由" in check.output
-    assert "[annual_plan_claim_unverified] H70「市委全面深化改革委员会会议」" in check.output
-    assert "[out_of_annual_plan] H82" not in check.output  # urgent with a reason
+    assert "H02「重大项目用地用林要素保障专题会」为年度计划外会议，未填紧急理由" in check.output
+    assert "H70「市委全面深化改革委员会会议」" in check.output
+    assert not any("H82「" in line and "计划外" in line for line in check.output.splitlines())  # urgent with a reason
     data = json.loads(invoke("check", EXAMPLE, "--ledger", ledger, "--json").output)
     assert data["annual_plan"]["H01"] == {"status": "计划内", "item": "P001"}
     assert data["annual_plan"]["H02"] == {"status": "计划外", "item": None}
@@ -163,7 +163,7 @@ def test_bad_annual_plan_exits_2_and_records_nothing(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         'plan.csv，工作表「年度会议计划」，第2行，「计划季度或月份」列：「第五季度」不是年内的期间；应写全年、第一季度…第四季度、Q1…Q4、1月…12月或2027-03',
-        "Error: plan.csv 中有 1 处问题；未作任何安排，也未写出任何文件。",
+        "错误：plan.csv 中有 1 处问题；未作任何安排，也未写出任何文件。",
     ]
     assert not ledger.exists()
     missing = invoke("plan-year", "import", tmp_path / "nope.xlsx", "--year", 2026, "--ledger", ledger)

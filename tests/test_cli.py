@@ -21,10 +21,10 @@ def invoke(*args):
 def test_check_lists_findings():
     result = invoke("check", str(EXAMPLE), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
-    assert "week of 2026-12-07, 45 requests, 4 receptions, 12 leaders, 6 rooms" in result.output
-    assert "[late_submission] H83「信访积案化解专题会」逾期报送" in result.output
-    assert "[approval_returned] H78" in result.output
-    assert "[within_kind_max_length] H05" in result.output
+    assert "2026年12月7日—12月11日，会议申请 45 项，公务接待 4 项，领导 12 位，会议室 6 间" in result.output
+    assert "H83「信访积案化解专题会」逾期报送" in result.output
+    assert "H78「年度工作总结表彰会」审批状态为退回" in result.output
+    assert "H05「政府债务风险化解专题会」拟用120分钟，将压缩至专题会上限90分钟" in result.output
 
 
 def test_check_json():
@@ -42,7 +42,7 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_
     lines = result.stderr.splitlines()
     assert lines[0] == "会议申请.csv，工作表「会议申请」，第2行，「拟用时长」列：「九十」不是时长，应如 90、90分钟、1.5小时、1小时30分"
     assert lines[1] == "会议申请.csv，工作表「会议申请」，第3行，「主持领导」列：「王志钢」不是「领导」表中的领导，是否为「王志刚」？"
-    assert lines[2] == "Error: week 中有 2 处问题；未作任何安排，也未写出任何文件。"
+    assert lines[2] == "错误：week 中有 2 处问题；未作任何安排，也未写出任何文件。"
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -82,7 +82,7 @@ def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):
     assert "week = 2026-12-07" in toml and "deadline = 2026-12-04T00:00:00" in toml and "no_meeting_days = []" in toml
     check = invoke("check", str(target), "--now", NOW.isoformat())
     assert check.exit_code == 0, check.output
-    assert "0 requests" in check.output
+    assert "会议申请 0 项" in check.output
     again = invoke("template", str(target))
     assert again.exit_code == 2 and "已有 week.xlsx" in again.stderr
 
@@ -104,22 +104,24 @@ def test_plan_json_output_and_files(tmp_path):
     for name in ("plan.json", "plan.xlsx", "report.html", "all.ics", "leaders/L01.ics", "rooms/R01.ics"):
         assert (tmp_path / name).exists(), name
     wb = load_workbook(tmp_path / "plan.xlsx")
-    assert wb.sheetnames[0] == "一周会议安排表" and wb.sheetnames[1] == "陈国强" and wb.sheetnames[-1] == "未安排及调整说明"
-    assert [c.value for c in wb["一周会议安排表"][1]] == ["序号", "日期", "星期", "时段", "起止时间", "会议名称", "会议类型", "主办单位", "地点", "会议形式", "出席领导", "主持", "参会范围", "参会人数", "套开说明", "备注"]
-    rows = list(wb["未安排及调整说明"].iter_rows(min_row=2, values_only=True))
-    assert any(r[0] == "H14" and r[3] == "无法安排" and "孙海涛" in r[4] for r in rows)
+    assert wb.sheetnames[0] == "一周会议安排表" and wb.sheetnames[1] == "陈国强" and wb.sheetnames[-1] == "调整及未安排说明"
+    assert [c.value for c in wb["一周会议安排表"][3]] == ["日期", "星期", "时间", "会议名称", "地点", "主持", "出席领导", "参会单位", "承办单位（联系人）"]
+    rows = list(wb["调整及未安排说明"].iter_rows(min_row=3, values_only=True))
+    assert any(r[0] == "H14" and r[3] == "无法安排" and "孙海涛" in r[6] for r in rows)
+    assert len(list((tmp_path / "notices").glob("*.docx"))) == data["sittings"]
 
 
 def test_progress_goes_to_stderr(tmp_path):
     result = invoke("plan", str(EXAMPLE), "-o", str(tmp_path), "--now", NOW.isoformat())
     assert result.exit_code == 0
-    assert "planning 45 requests" in result.stderr
-    assert "Week of 2026-12-07" in result.stdout and "planning" not in result.stdout
+    assert "正在排定2026年12月7日—12月11日的 45 项会议申请" in result.stderr
+    assert "求解中：已用" in result.stderr
+    assert "会议申请 45 项" in result.stdout and "正在排定" not in result.stdout and "求解中" not in result.stdout
 
 
 def test_bad_now_is_a_usage_error():
     result = invoke("plan", "--now", "tomorrow")
-    assert result.exit_code == 2 and "is not an ISO date-time" in result.output
+    assert result.exit_code == 2 and "不是 ISO 日期时间" in result.output
 
 
 def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example_copy):
@@ -128,8 +130,8 @@ def test_check_reports_a_chair_away_all_week_and_a_meeting_no_room_holds(example
     edit(example_copy, "会议申请.csv", "H76", "参会人数", "120")
     result = invoke("check", str(example_copy), "--now", NOW.isoformat())
     assert result.exit_code == 0, result.output
-    assert "[no_free_time] H77「机关节能降耗工作会」在申请范围内没有可用时间：何永清已有日程「赴外地学习」（12月7日（周一）08:00至12月11日（周五）18:00，外出）" in result.output
-    assert "[room_fits_attendees] H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
+    assert "H77「机关节能降耗工作会」在申请范围内没有可用时间：何永清已有日程「赴外地学习」（12月7日（周一）08:00至12月11日（周五）18:00，外出）" in result.output
+    assert "H76「12345热线工单办理调度会」参会120人，没有容纳得下的会议室" in result.output
 
 
 def test_publish_and_diff_refuse_what_is_not_a_plan(tmp_path):

@@ -43,8 +43,8 @@ def feed_events(path):
 
 def test_summary_is_printed(run):
     _, plan, output = run
-    assert f"45 requests in, {len(plan['sittings'])} sittings out" in output
-    assert "not scheduled: 2" in output and "H14" in output and "H78" in output
+    assert f"会议申请 45 项，安排 {plan['summary']['scheduled']} 项，会议 {len(plan['sittings'])} 场" in output
+    assert "未安排 2 项" in output and "H14" in output and "H78" in output
 
 
 def test_no_leader_in_two_places(run, example_problem):

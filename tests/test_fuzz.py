@@ -182,7 +182,7 @@ def _assert_answer(result, *, allow_ok: bool = True) -> None:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert lines, result.output
         *problems, summary = lines
-        assert summary.startswith("Error: ") and re.search(r"[\u4e00-\u9fff]", summary), summary
+        assert summary.startswith("错误：") and re.search(r"[\u4e00-\u9fff]", summary), summary
         for line in problems:
             assert LOCATED.match(line), line
 

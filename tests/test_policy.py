@@ -3,6 +3,8 @@ hard enforcement, and bad policy files."""
 
 from __future__ import annotations
 
+import json
+
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -166,8 +168,11 @@ def test_week_toml_names_a_policy_file(tmp_path):
         encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(week), "--ledger", str(tmp_path / "none.sqlite"), "--now", NOW.isoformat()])
     assert result.exit_code == 0, result.output
-    assert "[policy_max_attendees] H23「职业教育产教融合座谈会」参会25人，超过座谈会上限20人，违反「座谈会不超过20人」（本市负面清单第3条）" in result.output
-    assert "[speech_max_minutes]" not in result.output and "[policy_max_minutes]" not in result.output  # only the named file's rules
+    assert "H23「职业教育产教融合座谈会」参会25人，超过座谈会上限20人，违反「座谈会不超过20人」（本市负面清单第3条）" in result.output
+    as_json = CliRunner().invoke(cli, ["check", str(week), "--ledger", str(tmp_path / "none.sqlite"), "--now", NOW.isoformat(), "--json"])
+    rules = {f["rule"] for f in json.loads(as_json.output)["findings"]}
+    assert "policy_max_attendees" in rules
+    assert "speech_max_minutes" not in rules and "policy_max_minutes" not in rules  # only the named file's rules
     (week / "负面清单.toml").write_text('[[rules]]\nname = "policy_max_attendees"\n', encoding="utf-8")
     bad = CliRunner().invoke(cli, ["check", str(week), "--ledger", str(tmp_path / "none.sqlite"), "--now", NOW.isoformat()])
     assert bad.exit_code == 2 and bad.stderr.splitlines()[0] == "负面清单.toml：第1条规则（policy_max_attendees）：缺少 text（规则的条文）"

@@ -77,11 +77,11 @@ def test_ledger_migrations_are_numbered_and_run_once(tmp_path, monkeypatch):
 
 def test_publishing_the_same_plan_twice_changes_nothing(planned, tmp_path):
     first = publish(planned, tmp_path)
-    assert "publication 1" in first.output
+    assert "第 1 次发布" in first.output
     before = events(current(tmp_path) / "all.ics")
     assert before and all(seq == 0 for seq, *_ in before.values())
     second = publish(planned, tmp_path, LATER)
-    assert "(0 new, 0 changed, 0 cancelled)" in second.output
+    assert "新增 0 项、变更 0 项、取消 0 项" in second.output
     assert events(current(tmp_path) / "all.ics") == before
     assert os.readlink(current(tmp_path)) == "v0002"
 
@@ -95,11 +95,11 @@ def test_publish_whatif_publish(planned, tmp_path, example_plan):
         "-q", "whatif", "--ledger", str(tmp_path / "ledger.sqlite"), "--away", "孙海涛", "2026-12-07..2026-12-08",
         "-o", str(variant), "--now", LATER, "--time-limit", "20",
     )
-    assert "requests changed" in result.output
+    assert "项有变化" in result.output
     # The published feeds are untouched by a what-if.
     assert events(current(tmp_path) / "all.ics") == before_all
     out = publish(variant, tmp_path, LATER)
-    assert "publication 2" in out.output
+    assert "第 2 次发布" in out.output
     after_all = events(current(tmp_path) / "all.ics")
     for uid, (seq, status, start, end) in after_all.items():
         if uid in before_all and status != "CANCELLED":
@@ -152,7 +152,7 @@ def test_whatif_one_afternoon_away_moves_only_that_leaders_afternoon(planned, tm
 
 def test_diff_prints_a_table(planned, tmp_path, example_problem, example_plan):
     same = run("diff", str(planned), str(planned / "plan.json"))
-    assert same.output == "no changes\n"
+    assert same.output == "没有变化\n"
 
 
 CRASH_POINTS = ["ledger-feeds-written", "half-the-files-written", "before-commit", "after-commit", "before-switch"]
@@ -209,7 +209,7 @@ def test_whatif_add_drop_fix_and_set_in_one_run(planned, tmp_path):
     assert data["variant"]["drop"] == ["H77"] and data["variant"]["add"] == [str(extra.resolve())]
     # The variant publishes: the dropped request cancelled once, the added one recorded.
     before = events(current(tmp_path) / "all.ics")
-    assert "publication 2" in publish(variant, tmp_path, LATER).output
+    assert "第 2 次发布" in publish(variant, tmp_path, LATER).output
     after = events(current(tmp_path) / "all.ics")
     h77 = "H77-20261207@scheduler"
     if h77 in before:
@@ -297,4 +297,4 @@ def test_repeated_meetings_on_one_matter_are_flagged_from_the_ledger(tmp_path, e
     findings = {f.request_id: f.message for f in repeated_meetings(example_problem, earlier)}
     assert "H01" in findings and "2026-11-30当周已开的H01「全市重点项目建设推进会」" in findings["H01"]
     result = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--ledger", str(tmp_path / "ledger.sqlite")])
-    assert "[repeated_meeting] H01「全市重点项目建设推进会」与2026-11-30当周已开的H01" in result.output
+    assert "H01「全市重点项目建设推进会」与2026-11-30当周已开的H01" in result.output

@@ -160,7 +160,7 @@ def test_check_and_plan_show_quota_use_and_a_hard_quota_rejects(tmp_path):
     check = CliRunner().invoke(cli, ["check", str(week), "--ledger", str(ledger), "--now", NOW.isoformat()])
     assert check.exit_code == 0, check.output
     assert "总量控制（只减不增）：市应急管理局 部署会 本年 2/1（超出1）" in check.output
-    assert "[quota_exceeded] H42「冬季森林防灭火工作部署会」超出总量控制：市应急管理局 部署会 本年第2次，上限1（定额）" in check.output
+    assert "H42「冬季森林防灭火工作部署会」超出总量控制：市应急管理局 部署会 本年第2次，上限1（定额）" in check.output
     data = json.loads(CliRunner().invoke(cli, ["check", str(week), "--ledger", str(ledger), "--json"]).output)
     assert data["quota"] == [{"unit": "市应急管理局", "class": "部署会", "period": "year", "start": "2026-01-01", "used": 2, "cap": 1, "basis": "定额", "over": ["H42"]}]
     out = tmp_path / "out"

@@ -105,7 +105,7 @@ def test_unknown_revoked_and_malformed_tokens_get_the_same_404(served):
         url, f"{served['base']}/feeds/{'A' * 32}.ics", f"{served['base']}/feeds/short.ics", f"{served['base']}/feeds/{token}!!.ics",
     )}
     assert answers == {b"Not Found\n"}
-    assert "revoked" in invoke("token", "list", "--ledger", str(served["ledger"]))
+    assert "已吊销" in invoke("token", "list", "--ledger", str(served["ledger"]))
 
 
 @pytest.mark.parametrize("path", [
@@ -119,7 +119,7 @@ def test_no_request_reaches_the_file_system(served, path):
 
 def test_staff_week_page_and_all_feed(served):
     token, out = issue(served["ledger"], "两办值班", kind="staff")
-    assert f"week page: https://feeds.example.cn/week/{token}" in out
+    assert f"一周安排网页：https://feeds.example.cn/week/{token}" in out
     status, headers, body = get(f"{served['base']}/week/{token}")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8" and "一周会议安排" in body.decode()
     leader_token, _ = issue(served["ledger"], "陈国强")

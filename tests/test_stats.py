@@ -91,7 +91,7 @@ def test_table_and_charts_in_chinese(ledger_with_weeks, tmp_path):
     path, _ = ledger_with_weeks
     result = CliRunner().invoke(cli, ["stats", "--month", "2026-12-10", "--ledger", str(path), "--charts", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "月统计 2026-12-01..2026-12-31" in result.output and "只减不增" in result.output
+    assert "月统计 2026年12月1日—12月31日" in result.output and "只减不增" in result.output
     for name in ("by-organiser.png", "by-kind.png", "minutes.png"):
         data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
