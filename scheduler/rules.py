@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .busy import COMMITMENT, SITTING, all_busy
+from .busy import COMMITMENT, RECEPTION, SITTING, all_busy
 from .domain import Plan, Problem
 from .related import connected, planned_minutes, relations
 from .timegrid import exempt_from_no_meeting_day, fits, half_days, part_of_day
@@ -36,7 +36,11 @@ class Rule:
 
 
 def _label(b) -> str:
-    return f"会议{b.ref}" if b.source == SITTING else b.text
+    if b.source == SITTING:
+        return f"会议{b.ref}"
+    if b.source == RECEPTION:  # with its 编号, so staff find the row
+        return f"公务接待{b.ref}{b.text[len('公务接待'):]}"
+    return b.text
 
 
 def check_leader_not_double_booked(problem: Problem, plan: Plan):

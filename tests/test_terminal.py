@@ -115,20 +115,18 @@ def test_quiet_plan_prints_only_the_result(tmp_path):
 
 
 def test_summary_is_chinese_prints_the_solvers_own_lines_and_no_gap(example_problem, example_plan):
-    @dataclass(frozen=True)
-    class Stats:  # a SolveStats with the solver's per-level lines
-        status: str = "FEASIBLE"
-        gap: float = 0.0123
-        seconds: float = 12.34
-        first_solution_seconds: float = 1.0
-        candidates: int = 3
-        levels: tuple = ("已排 44 项（已证明最多）", "会议 30 场（下界 28）")
+    from scheduler.domain import LevelResult, SolveStats
 
-    plan = replace(example_plan, stats=Stats())
+    levels = (
+        LevelResult(name="schedule_requests", value=-447, bound=-447, proven=True),
+        LevelResult(name="fewer_sittings", value=len(example_plan.sittings), bound=28, proven=False),
+    )
+    plan = replace(example_plan, stats=SolveStats(status="FEASIBLE", seconds=12.34, levels=levels))
     text = summary_text(example_problem, plan)
-    assert "  已排 44 项（已证明最多）\n  会议 30 场（下界 28）\n" in text
+    placed = sum(len(s.items) for s in example_plan.sittings)
+    assert f"  已排{placed}项（已证明无法多排）；会议{len(example_plan.sittings)}场（下界28场）\n" in text
     assert "未证明最优" in text and "用时 12.3 秒" in text
-    assert "gap" not in text.lower() and "1.23" not in text and "%" not in text
+    assert "gap" not in text.lower() and "差距" not in text  # percentages appear only as burden figures
     assert not re.search(r"[A-Za-z]{3,}", text), text  # ids like H14 are fine, words are not
 
 
