@@ -13,12 +13,9 @@ text: a cell starting with = + - @ is never a formula."""
 
 from __future__ import annotations
 
-import io
 import math
-import re
 import unicodedata
-import zipfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -26,27 +23,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from .xlsx import workbook_bytes
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
 
 
-def _finish(wb: Workbook, now: datetime) -> bytes:
-    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
-    wb.properties.creator = "scheduler"
-    wb.properties.created = utc
-    raw = io.BytesIO()
-    wb.save(raw)
-    # Re-pack with a fixed timestamp so that the same plan gives the same bytes.
-    out = io.BytesIO()
-    stamp = now.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the wall clock
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
-            dst.writestr(entry, data)
-    return out.getvalue()
+_finish = workbook_bytes  # scheduler/xlsx.py: the same bytes for the same content and now
 
 
 # --- plan.xlsx ----------------------------------------------------------------------------------

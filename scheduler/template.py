@@ -6,10 +6,7 @@ Bytes are deterministic: document properties and zip entries carry the time pass
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from importlib import resources
 
 from openpyxl import Workbook
@@ -17,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .xlsx import workbook_bytes
 from .config import DEFAULT_KINDS, WEEKDAY_ALIASES, coming_monday
 from .domain import WEEKDAYS_ZH
 from .errors import ConfigError
@@ -112,21 +110,4 @@ def template_files(*, now: datetime, no_meeting_days: tuple[str, ...] = ()) -> d
     }
 
 
-def _deterministic(wb: Workbook, now: datetime) -> bytes:
-    """The workbook's bytes with `now` as every timestamp (openpyxl would stamp the wall clock)."""
-    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
-    wb.properties.creator = "scheduler"
-    wb.properties.created = utc
-    raw = io.BytesIO()
-    wb.save(raw)
-    out = io.BytesIO()
-    stamp = now.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
-            dst.writestr(entry, data)
-    return out.getvalue()
+_deterministic = workbook_bytes  # scheduler/xlsx.py: the same bytes for the same content and now

@@ -3,39 +3,21 @@
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from datetime import datetime, timezone
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .xlsx import workbook_bytes
+
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="999999")
 CHOICES = {"是否全市性会议": "是,否"}
 
 
-def _finish(wb: Workbook, now: datetime) -> bytes:
-    """Save with every zip entry and the document properties stamped `now` (same input, same bytes)."""
-    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
-    wb.properties.creator = "scheduler"
-    wb.properties.created = utc
-    raw = io.BytesIO()
-    wb.save(raw)
-    out = io.BytesIO()
-    stamp = now.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the wall clock
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, data)
-    return out.getvalue()
+_finish = workbook_bytes  # scheduler/xlsx.py: the same bytes for the same content and now
 
 
 def _table(ws, headers, rows, widths=None) -> None:

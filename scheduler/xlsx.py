@@ -1,0 +1,32 @@
+"""Workbook bytes that depend on the content and `now` only: openpyxl stamps the wall clock into
+the document properties and every zip entry, which would make the same plan differ byte for
+byte. One helper for the plan workbook, the blank template and the annual-plan template."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime, timezone
+
+from openpyxl import Workbook
+
+
+def workbook_bytes(wb: Workbook, now: datetime) -> bytes:
+    """The workbook's bytes with `now` as every timestamp."""
+    utc = now.astimezone(timezone.utc).replace(tzinfo=None)
+    wb.properties.creator = "scheduler"
+    wb.properties.created = utc
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    stamp = now.timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with the wall clock
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
+            dst.writestr(entry, data)
+    return out.getvalue()
