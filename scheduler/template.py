@@ -12,9 +12,8 @@ from importlib import resources
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from .xlsx import workbook_bytes
+from .xlsx import add_dropdown, workbook_bytes
 from .config import DEFAULT_KINDS, WEEKDAY_ALIASES, coming_monday
 from .domain import WEEKDAYS_ZH
 from .errors import ConfigError
@@ -69,12 +68,7 @@ def _data_sheet(wb: Workbook, spec: SheetSpec, kinds: list[str], first: bool):
     for col, header in enumerate(headers, 1):
         ws.column_dimensions[get_column_letter(col)].width = max(12, 2 * len(header) + 4)
         if header in choices:
-            dv = DataValidation(type="list", formula1=f'"{choices[header]}"', allow_blank=True)
-            dv.error = f"请从下拉列表中选择：{choices[header]}"
-            dv.errorTitle = header
-            ws.add_data_validation(dv)
-            letter = get_column_letter(col)
-            dv.add(f"{letter}2:{letter}{DROPDOWN_ROWS + 1}")
+            add_dropdown(ws, col, header, choices[header], DROPDOWN_ROWS + 1)
 
 
 def template_workbook(week: date, *, now: datetime, kinds: list[str] | None = None) -> bytes:

@@ -10,6 +10,8 @@ import zipfile
 from datetime import datetime, timezone
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 
 def workbook_bytes(wb: Workbook, now: datetime) -> bytes:
@@ -30,3 +32,13 @@ def workbook_bytes(wb: Workbook, now: datetime) -> bytes:
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{utc:%Y-%m-%dT%H:%M:%SZ}".encode(), data)
             dst.writestr(entry, data)
     return out.getvalue()
+
+
+def add_dropdown(ws, col: int, header: str, values: str, last_row: int) -> None:
+    """A list dropdown ("是,否") on rows 2..last_row of column `col`, with a Chinese error text."""
+    dv = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
+    dv.error = f"请从下拉列表中选择：{values}"
+    dv.errorTitle = header
+    ws.add_data_validation(dv)
+    letter = get_column_letter(col)
+    dv.add(f"{letter}2:{letter}{last_row}")

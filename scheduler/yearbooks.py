@@ -8,9 +8,8 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from .xlsx import workbook_bytes
+from .xlsx import add_dropdown, workbook_bytes
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="999999")
@@ -49,12 +48,7 @@ def blank_workbook(spec, example: tuple[str, ...], *, kinds: list[str], now: dat
     choices = dict(CHOICES, 会议类型=",".join(kinds))
     for col, header in enumerate(headers, 1):
         if header in choices:
-            dv = DataValidation(type="list", formula1=f'"{choices[header]}"', allow_blank=True)
-            dv.error = f"请从下拉列表中选择：{choices[header]}"
-            dv.errorTitle = header
-            ws.add_data_validation(dv)
-            letter = get_column_letter(col)
-            dv.add(f"{letter}2:{letter}1000")
+            add_dropdown(ws, col, header, choices[header], 1000)
     return _finish(wb, now)
 
 
