@@ -57,7 +57,7 @@ def one(size: str, seed: int, time_limit: float, deterministic: bool) -> dict:
         "solver": burden(plan).as_dict() | {
             "first": plan.stats.first_solution_seconds, "final": plan.stats.seconds, "explain": total - plan.stats.seconds,
             "dtime": plan.stats.deterministic_time, "status": plan.stats.status, "warm_start": plan.stats.warm_start,
-            "variables_per_request": plan.stats.variables / max(len(problem.requests), 1), "wall_cap_hit": plan.stats.wall_cap_hit,
+            "variables_per_request": plan.stats.variables / max(len(problem.requests), 1), "stopped_at": plan.stats.stopped_at,
             "levels": [[lv.name, lv.value, lv.bound, lv.proven] for lv in plan.stats.levels],
         },
         "merges": merge_precision(problem, plan),
@@ -131,7 +131,7 @@ def table(results: list[dict]) -> str:
             f"attendance trips, {pct(s['person_hours'], b['person_hours'])} fewer person-hours, {s['requests'] - b['requests']:+d} requests held; "
             f"merge precision: {m['weak']} of {m['combined_items']} combined items tied only by a shared unit, "
             f"{m['apart']} of {m['tag_pairs']} possible same-tag pairs left apart ({m['apart'] / max(m['tag_pairs'], 1):.0%}); "
-            f"warm start '{s['warm_start']}'{'; WALL CAP HIT' if s['wall_cap_hit'] else ''}. Levels: {levels}."
+            f"warm start '{s['warm_start']}'{'; STOPPED BY THE WALL-CLOCK LIMIT AT ' + s['stopped_at'] if s.get('stopped_at') else ''}. Levels: {levels}."
         )
     return "\n".join(lines)
 
