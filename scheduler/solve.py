@@ -122,14 +122,16 @@ def parameters(solver: cp_model.CpSolver, options: SolveOptions, budget: float, 
 
 def solve(
     problem: Problem, options: SolveOptions | None = None, on_progress: Callable[[Progress], None] | None = None, *, previous: Plan | None = None,
+    deadline: Deadline | None = None,
 ) -> Plan:
     """The week's plan. Requests that cannot be placed are in the outcomes with the reason.
-    With `previous` (a published plan) the plan changes as little as it can."""
+    With `previous` (a published plan) the plan changes as little as it can. `deadline` (wall
+    clock) defaults to the time limit's (Deadline.for_limit)."""
     from .explain import explain  # explain.py uses this module's parameters()
 
     options = options or options_for(problem)
     started = wallclock.monotonic()
-    deadline = Deadline.for_limit(options.time_limit)
+    deadline = deadline or Deadline.for_limit(options.time_limit)
     pairs = relations(problem)
     cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
     ctx = build_model(problem, cands, previous)
@@ -199,6 +201,9 @@ class StagedSearch:
                 self.terms[name] = terms
                 model.add(expr <= floor)
                 continue
+            if self.deadline.passed():  # out of time before this level: keep what is in hand
+                self._stop(name, terms, floor)
+                continue
             model.minimize(expr)
             self._hint()
             solver = cp_model.CpSolver()
@@ -207,10 +212,7 @@ class StagedSearch:
             self.dtime += solver.response_proto.deterministic_time
             current = self._value(terms)
             if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.deadline.passed() and self.solution is not None:
-                self.stopped_at = name  # cut short by the clock: keep the levels above, skip the rest
-                self.status = "FEASIBLE"
-                self.levels.append(LevelResult(name=name, value=current, bound=min(current, floor), proven=False))
-                self.terms[name] = terms
+                self._stop(name, terms, floor)  # cut short by the clock: its partial answer is the machine's, not the inputs'
                 continue
             found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             # Only a strict improvement replaces the hint: at equal value the solution in hand
@@ -242,6 +244,14 @@ class StagedSearch:
             for lv in self.levels
         ]
 
+    def _stop(self, name: str, terms, floor: int) -> None:
+        """The deadline stopped the search at level `name`: the solution in hand stays, this
+        level is reported unproven, and every later level is skipped."""
+        self.stopped_at = name
+        self.status = "FEASIBLE"
+        self.levels.append(LevelResult(name=name, value=self._value(terms), bound=min(self._value(terms), floor), proven=False))
+        self.terms[name] = terms
+
     def _value(self, terms) -> int:
         if self.solution is None:
             return 0
@@ -259,7 +269,8 @@ class StagedSearch:
     def _warm_start(self) -> None:
         """The best construction heuristic's plan (baseline.py), made a complete assignment by
         fixing its choices and letting CP-SAT fill in the rest. A week whose warm start is a
-        valid plan always gets a plan: a later level only ever improves on it."""
+        valid plan always gets a plan: a later level only ever improves on it. This one solve
+        is not stopped by the deadline: it is the floor every run returns."""
         ctx = self.ctx
         for name, plan in warm_starts(ctx.problem, [v.candidate for v in ctx.vars], ctx.previous):
             choices = _choices(ctx, plan)
@@ -272,7 +283,7 @@ class StagedSearch:
                 var = model.get_int_var_from_proto_index(index)
                 model.add(var == value)
             solver = cp_model.CpSolver()
-            parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * self.rate, 0.5), self.deadline)
+            parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * self.rate, 0.5))
             status = solver.solve(model)
             self.dtime += solver.response_proto.deterministic_time
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

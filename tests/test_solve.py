@@ -11,7 +11,7 @@ import pytest
 from scheduler import model
 from scheduler.domain import Leader, Room
 from scheduler.related import relations
-from scheduler.rules import CATALOGUE, HARD, LEVELS, RULES, SOFT, precheck
+from scheduler.rules import CATALOGUE, HARD, LEVELS, RULES, SOFT, check, precheck
 from scheduler.solve import SolveOptions, solve
 from tests.conftest import at, commitment, make_problem, make_request, placed, plan_of, reception
 
@@ -64,6 +64,30 @@ def test_never_worse_than_the_warm_start_even_with_no_budget():
     plan = solve(problem, SolveOptions(time_limit=0.0001, workers=2))
     assert placed(plan) == set("ABCD")
     assert plan.stats.warm_start
+
+
+def test_a_run_past_its_deadline_returns_the_warm_start_and_says_where_it_stopped():
+    from scheduler.baseline import warm_starts
+    from scheduler.solve import Deadline, level_lines
+
+    requests = [make_request(x, minutes=60, tags=("t",) if x in "AB" else ()) for x in "ABCDE"]
+    problem = make_problem(requests, days=2)
+    plan = solve(problem, SolveOptions(time_limit=30, workers=2), deadline=Deadline(0))
+    best = warm_starts(problem)[0][1]
+    assert placed(plan) == {i.request_id for s in best.sittings for i in s.items} == set("ABCDE")
+    # the clock stopped the run at the first level; every later level was skipped
+    assert [lv.name for lv in plan.stats.levels] == ["schedule_requests"] and plan.stats.stopped_at == "schedule_requests"
+    assert plan.stats.status == "FEASIBLE"
+    assert not check(problem, plan)
+    assert any("运行超过时限" in line and "排入申请" in line for line in level_lines(plan))
+
+
+def test_the_deterministic_budget_scales_down_with_the_model():
+    from scheduler.solve import DTIME_PER_SECOND, REFERENCE_VARIABLES, dtime_rate
+
+    assert dtime_rate(100) == dtime_rate(REFERENCE_VARIABLES) == DTIME_PER_SECOND
+    assert dtime_rate(2 * REFERENCE_VARIABLES) < DTIME_PER_SECOND
+    assert dtime_rate(10 * REFERENCE_VARIABLES) < dtime_rate(2 * REFERENCE_VARIABLES)
 
 
 def test_each_level_reports_value_and_bound(example_plan):
