@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from .busy import RECEPTION, fixed_busy
 from .domain import Item, Plan, Problem, RETURNED, MeetingRequest, Sitting, SolveStats
+from .model import compatible_rooms
 from .related import Candidate, planned_minutes
 from .timegrid import item_starts, sitting_starts
 
@@ -96,10 +97,9 @@ class Occupancy:
 
 
 def _fits(problem: Problem, block):
-    index = problem.request_index
-    size = max(index[rid].attendees for rid in block.request_ids)
-    video = any(index[rid].needs_video for rid in block.request_ids)
-    return [room for room in sorted(problem.rooms, key=lambda room: (room.capacity, room.id)) if room.capacity >= size and (room.video or not video)]
+    """The rooms the block may use (model.compatible_rooms), smallest first."""
+    allowed = set(compatible_rooms(problem, block.request_ids))
+    return [room for room in sorted(problem.rooms, key=lambda room: (room.capacity, room.id)) if room.id in allowed]
 
 
 def _starts(problem: Problem, block):
