@@ -227,14 +227,7 @@ class StagedSearch:
             if not proven:
                 self.status = "FEASIBLE"
             self.levels.append(LevelResult(name=name, value=current, bound=bound, proven=proven))
-            if self.first is None:
-                self.first = wallclock.monotonic() - self.started
-            if self.on_progress:
-                chosen = [v.candidate for v in ctx.vars if self.solution[v.present.index]]
-                self.on_progress(Progress(
-                    name, current, bound, wallclock.monotonic() - self.started, dtime=self.dtime, scheduled=sum(len(c.request_ids) for c in chosen),
-                    combined=sum(len(c.request_ids) for c in chosen if len(c.request_ids) > 1), sittings=len(chosen),
-                ))
+            self._report(name, current, bound)
             model.add(expr <= current)  # hold this level while the next is minimised
             self.terms[name] = terms
         model.clear_objective()
@@ -243,6 +236,17 @@ class StagedSearch:
             LevelResult(name=lv.name, value=(v := self._value(self.terms[lv.name])), bound=min(lv.bound, v), proven=lv.proven or lv.bound >= v)
             for lv in self.levels
         ]
+
+    def _report(self, name: str, value: int, bound: int) -> None:
+        """A plan is in hand (the warm start, or a level's): note the first, tell the progress bar."""
+        if self.first is None:
+            self.first = wallclock.monotonic() - self.started
+        if self.on_progress:
+            chosen = [v.candidate for v in self.ctx.vars if self.solution[v.present.index]]
+            self.on_progress(Progress(
+                name, value, bound, wallclock.monotonic() - self.started, dtime=self.dtime, scheduled=sum(len(c.request_ids) for c in chosen),
+                combined=sum(len(c.request_ids) for c in chosen if len(c.request_ids) > 1), sittings=len(chosen),
+            ))
 
     def _stop(self, name: str, terms, floor: int) -> None:
         """The deadline stopped the search at level `name`: the solution in hand stays, this
@@ -289,6 +293,7 @@ class StagedSearch:
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 self.solution = list(solver.response_proto.solution)
                 self.warm_name = name
+                self._report("warm_start", 0, 0)
                 return
 
 
