@@ -7,7 +7,9 @@ at the first free time and the smallest room that fits.
   (`within_kind_max_length`), so it may break that one rule.
 - `warm_starts` are the solver's seeds: the same greedy at each request's planned length (every
   hard rule kept), in several orders — priority, most constrained first (fewest possible starts,
-  then longest), longest first — best first by the scheduling level's value.
+  then longest), longest first — then a repair pass (a request left out may take the place of
+  one sitting in its way when that sitting fits elsewhere), best first by the scheduling level's
+  value.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _plan(problem: Problem, placed: dict) -> Plan:
     return Plan(week=problem.week, sittings=tuple(sorted(sittings, key=lambda s: (s.start, s.room))), outcomes=(), stats=SolveStats(status="BASELINE"))
 
 
-def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
+def greedy(problem: Problem, blocks, groups=(), pinned=(), *, repair: bool = True) -> Plan:
     """Each block (a related.Candidate: one request, or related requests back to back) in the
     order given, at its first free start in the smallest free room that fits; a block whose
     requests are already placed is skipped. Then a merge pass: each group (largest and most
@@ -153,6 +155,8 @@ def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
         if at is not None:
             placed[block.key] = (block, at)
             owner.update(dict.fromkeys(block.request_ids, block.key))
+    if repair:
+        _repair(occupancy, placed, owner, blocks, keep=frozenset(b.key for b, _, _ in pinned))
     for group in groups:
         mine = {owner.get(rid) for rid in group.request_ids}
         if None in mine or len(mine) == 1 and len(placed[next(iter(mine))][0].request_ids) >= len(group.request_ids):
@@ -173,6 +177,68 @@ def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
     return _plan(problem, placed)
 
 
+# Moves tried by _repair, in all and per block left out: counts, not a clock, so the result is
+# deterministic; the per-block share keeps one hopeless request from using up the rest.
+REPAIR_TRIES, REPAIR_TRIES_PER_BLOCK = 20_000, 500
+
+
+def _repair(occupancy: Occupancy, placed: dict, owner: dict, blocks, keep=frozenset()) -> None:
+    """One-step ejection for the blocks left out: at each start of a block, each placed sitting in
+    its way (same time, and a shared leader or a room it could use) is taken out; if the block
+    then fits and the sitting taken out fits somewhere else, both stay. Sittings in `keep` (a
+    published plan's) are not moved. At most REPAIR_TRIES moves in all, REPAIR_TRIES_PER_BLOCK
+    for each block."""
+    problem = occupancy.problem
+    leaders_of = {key: set(occupancy.needs(block)) for key, (block, _) in placed.items()}
+    on_day = defaultdict(set)  # day -> keys of the sittings placed on it
+    for key, (_, (s, _)) in placed.items():
+        on_day[s // 1440].add(key)
+    tries = 0
+    for block in blocks:
+        if any(rid in owner for rid in block.request_ids):
+            continue
+        fits = _fits(problem, block)
+        room_ids = {room.id for room in fits}
+        mine = set(occupancy.needs(block))
+        budget = tries + REPAIR_TRIES_PER_BLOCK
+        for start in _starts(problem, block):
+            if tries >= budget:
+                break
+            end = start + block.length
+            in_way = sorted(
+                key for key in on_day[start // 1440]
+                for other, (s, room) in [placed[key]]
+                if key not in keep and s < end and start < s + other.length and (mine & leaders_of[key] or room in room_ids)
+            )
+            moved = False
+            for key in in_way:
+                if tries >= REPAIR_TRIES:
+                    return
+                tries += 1
+                other, (s, room) = placed.pop(key)
+                on_day[s // 1440].discard(key)
+                occupancy.remove(other, s)
+                here = occupancy.room_for(block, start, fits)
+                if here is not None:
+                    occupancy.add(block, start, here)
+                    there = _place(occupancy, other)
+                    if there is not None:
+                        placed[key] = (other, there)
+                        on_day[there[0] // 1440].add(key)
+                        placed[block.key] = (block, (start, here))
+                        on_day[start // 1440].add(block.key)
+                        owner.update(dict.fromkeys(block.request_ids, block.key))
+                        leaders_of[block.key] = mine
+                        moved = True
+                        break
+                    occupancy.remove(block, start)
+                occupancy.add(other, s, room)
+                placed[key] = (other, (s, room))
+                on_day[s // 1440].add(key)
+            if moved:
+                break
+
+
 def _alone(problem: Problem, requests, minutes_of) -> list[Candidate]:
     return [Candidate(key=r.id, request_ids=(r.id,), minutes=(minutes_of(r),)) for r in requests]
 
@@ -182,7 +248,7 @@ def _open(problem: Problem) -> list[MeetingRequest]:
 
 
 def baseline_plan(problem: Problem) -> Plan:
-    return greedy(problem, _alone(problem, sorted(_open(problem), key=_priority), lambda r: r.minutes))
+    return greedy(problem, _alone(problem, sorted(_open(problem), key=_priority), lambda r: r.minutes), repair=False)
 
 
 def schedule_value(problem: Problem, plan: Plan) -> int:

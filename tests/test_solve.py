@@ -209,3 +209,18 @@ def test_check_is_quiet_when_a_free_stretch_remains():
     away = commitment("L1", at(0, "08:00"), at(1, "11:00"), title="赴省学习")
     findings = precheck(make_problem([make_request("A")], commitments=[away], days=2))
     assert not any(f.rule == "no_free_time" for f in findings)
+
+
+def test_the_warm_start_moves_a_sitting_to_let_a_fixed_meeting_in():
+    from scheduler.baseline import _alone, greedy
+    from scheduler.domain import Room
+
+    a = make_request("A", minutes=60)
+    b = make_request("B", minutes=60, chair="L2", fixed_start=at(0, "08:30"))
+    rooms = (Room(id="R1", name="一号会议室", capacity=40, building="A"),)
+    problem = make_problem([a, b], rooms=rooms, days=1)
+    blocks = _alone(problem, [a, b], lambda r: r.minutes)  # first come, first served: A takes 08:30
+    assert placed(greedy(problem, blocks, repair=False)) == {"A"}
+    plan = greedy(problem, blocks)
+    assert placed(plan) == {"A", "B"} and not check(problem, plan)
+    assert {s.id: s.start for s in plan.sittings} == {"B": at(0, "08:30"), "A": at(0, "09:30")}
