@@ -280,16 +280,25 @@ def warm_starts(problem: Problem, candidates=(), previous: Plan | None = None) -
         "longest": sorted(requests, key=lambda r: (not r.urgent, -planned(r) * len(r.everyone), r.id)),
     }
     groups = sorted((c for c in candidates if len(c.request_ids) > 1 and not c.shortened), key=lambda c: (-len(c.request_ids), -c.strength, c.key))
-    plans = []
+    builds = {}  # name -> greedy(repair=...) for that order
     if previous is not None:
         by_ids = {(c.request_ids, c.minutes): c for c in candidates}
         pinned = [
             (by_ids[key], problem.clock.minute(s.start), s.room) for s in previous.sittings
             if (key := (s.request_ids, tuple(i.minutes for i in s.items))) in by_ids
         ]
-        plans.append(("published", greedy(problem, _alone(problem, orders["most_constrained"], planned), groups, pinned)))
-    plans += [(name, greedy(problem, _alone(problem, order, planned), groups)) for name, order in orders.items()]
+        builds["published"] = lambda repair: greedy(problem, _alone(problem, orders["most_constrained"], planned), groups, pinned, repair=repair)
+    for name, order in orders.items():
+        builds[name] = lambda repair, order=order: greedy(problem, _alone(problem, order, planned), groups, repair=repair)
     if groups:
-        plans.append(("related_first", greedy(problem, [*groups, *_alone(problem, orders["priority"], planned)])))
-    ranked = sorted(enumerate(plans), key=lambda x: (-schedule_value(problem, x[1][1]), len(x[1][1].sittings), x[0]))
-    return [plan for _, plan in ranked]
+        builds["related_first"] = lambda repair: greedy(problem, [*groups, *_alone(problem, orders["priority"], planned)], repair=repair)
+
+    def rank(plans):
+        order = list(builds)
+        return sorted(plans, key=lambda x: (-schedule_value(problem, x[1]), len(x[1].sittings), order.index(x[0])))
+
+    # Every order without the repair pass (cheap), then the best one again with it: the repair
+    # only ever adds requests, and running it once keeps the warm start quick on large weeks.
+    ranked = rank([(name, build(False)) for name, build in builds.items()])
+    best = ranked[0][0]
+    return rank([(best, builds[best](True)), *ranked[1:]])
