@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import fonts
 from .domain import (
     LevelResult,
     ANY_PART, COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
@@ -265,7 +266,7 @@ def part_of_day(moment: datetime) -> str:
 
 CSS = """
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 16px; color: #222; line-height: 1.4; }
+body { font-family: SCREEN_FONTS; margin: 16px; color: #222; line-height: 1.4; }
 h1 { font-size: 20px; margin: 0 0 8px; }
 h2 { font-size: 16px; margin: 16px 0 6px; }
 a { color: #1a56a0; }
@@ -333,7 +334,7 @@ footer { margin-top: 14px; color: #666; font-size: 12px; }
   ol.items { margin: 0 0 0 11px; }
   .leader-sheet:target { font-size: 12px; }
 }
-"""
+""".replace("SCREEN_FONTS", fonts.css_stack(fonts.SCREEN))
 
 
 def _hm(moment: datetime) -> str:

@@ -183,17 +183,17 @@ def pdf_pages(book_bytes, tmp_path_factory):
         subprocess.run([PDFTOTEXT, "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
         for n in range(1, pages + 1)
     ]
-    return info, texts
+    return info, texts, subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
 
 
 def test_printed_on_a4_landscape(pdf_pages):
-    info, _ = pdf_pages
+    info, _, _ = pdf_pages
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
     assert (round(width), round(height)) == (842, 595)
 
 
 def test_the_circulated_table_prints_one_page_wide(pdf_pages, example_problem, example_plan):
-    _, pages = pdf_pages
+    _, pages, _ = pdf_pages
     first = [n for n, text in enumerate(pages) if re.search(r"^\s*一周会议安排表\s+第 \d+ 页", text, re.M)]  # its footer
     assert first[0] == 0 and first == list(range(len(first)))  # the table's pages come first
     assert 1 <= len(first) <= 4
@@ -210,3 +210,13 @@ def test_the_circulated_table_prints_one_page_wide(pdf_pages, example_problem, e
             assert r.title[:8] in body, r.title
     # one page per leader (a week of one leader fits a page), then the internal sheet
     assert len(pages) <= len(first) + len(example_problem.leaders) + 4
+
+
+def test_printed_characters_come_from_chinese_faces(pdf_pages):
+    """宋体 and 黑体 are named (the office's machines have them); where they are missing the printer
+    falls back to an installed Chinese face, and every character it prints comes from one: no boxes."""
+    _, pages, fonts_used = pdf_pages
+    faces = [line.split()[0] for line in fonts_used.splitlines()[2:] if line.strip()]
+    assert any(re.search(r"CJK|Song|Hei|Sim|Ming|WenQuanYi|Han", face) for face in faces), faces
+    text = "".join(pages)
+    assert "\ufffd" not in text and "一周会议安排表" in text
