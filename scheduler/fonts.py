@@ -56,6 +56,29 @@ NOTICE_TITLE = XIAOBIAOSONG  # the title of a 会议通知
 SCREEN = YAHEI  # the week page on a screen and the charts: a sans face made for screens reads best
 
 
+OFFICE_FACES = (SONG, HEI, FANGSONG, XIAOBIAOSONG, YAHEI)
+
+
+def fontconfig() -> str:
+    """A fontconfig file for a Linux machine that lacks the office faces (docs/fontconfig/):
+    each office name and its alias bound to the free faces of the same kind, so that LibreOffice
+    prints 宋体 and 仿宋 with a Song (serif) face and 黑体 with a Hei (sans) face of Simplified
+    Chinese, instead of whatever CJK face its glyph fallback finds first (often Japanese sans)."""
+    office = {n for f in OFFICE_FACES for n in (f.name, f.alias)}
+    lines = [
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
+        "<!-- Generated from scheduler/fonts.py (fonts.fontconfig()); tests/test_fonts.py keeps it in step. -->",
+        "<fontconfig>",
+    ]
+    for face in OFFICE_FACES:
+        prefer = "".join(f"<family>{name}</family>" for name in face.fallbacks if name not in office)
+        for name in (face.name, face.alias):
+            lines.append(f'  <alias binding="same"><family>{name}</family><prefer>{prefer}</prefer><default><family>{face.generic}</family></default></alias>')
+    lines.append("</fontconfig>")
+    return "\n".join(lines) + "\n"
+
+
 def css_stack(face: Face) -> str:
     """A CSS font-family value: the office face, its other names, then the generic family."""
     return ", ".join([*(f'"{name}"' for name in dict.fromkeys((face.name, face.alias, *face.fallbacks))), face.generic])
@@ -99,5 +122,5 @@ def missing_glyphs(font: InstalledFont, texts: list[str]) -> str:
 
 __all__ = [
     "BODY", "FANGSONG", "HEADING", "HEI", "NOTICE_BODY", "NOTICE_TITLE", "SCREEN", "SONG", "XIAOBIAOSONG", "YAHEI",
-    "Face", "InstalledFont", "css_stack", "installed", "missing_glyphs",
+    "OFFICE_FACES", "Face", "InstalledFont", "css_stack", "fontconfig", "installed", "missing_glyphs",
 ]

@@ -6,8 +6,12 @@ where the format has a place for them."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -94,3 +98,28 @@ def test_each_role_finds_an_installed_face(face):
     font = fonts.installed(face)
     assert font.family in (face.name, face.alias, *face.fallbacks, *fonts.SCREEN.fallbacks)
     assert ord("会") in font.covered and ord("议") in font.covered
+
+
+def test_the_shipped_fontconfig_file_is_the_generated_one():
+    shipped = Path(__file__).resolve().parent.parent / "docs" / "fontconfig" / "65-scheduler-cjk.conf"
+    assert shipped.read_text(encoding="utf-8") == fonts.fontconfig()
+
+
+def test_with_the_fontconfig_file_the_office_names_find_free_faces_of_their_kind(tmp_path):
+    needs_cjk_font()
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig's fc-match is not installed")
+    conf = tmp_path / "fonts.conf"
+    shipped = Path(__file__).resolve().parent.parent / "docs" / "fontconfig" / "65-scheduler-cjk.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><include>{shipped}</include></fontconfig>\n', encoding="utf-8")
+
+    def match(name: str) -> str:
+        return subprocess.run(["fc-match", "-f", "%{family[0]}", name], env={**os.environ, "FONTCONFIG_FILE": str(conf)}, capture_output=True, text=True, check=True).stdout
+
+    installed = {f for f in (fonts.installed(fonts.SONG).family, fonts.installed(fonts.HEI).family)}
+    if not installed <= {"Noto Serif CJK SC", "Noto Sans CJK SC"}:
+        pytest.skip(f"this machine's Chinese faces are {installed}")
+    for name in (fonts.SONG.name, fonts.SONG.alias, fonts.FANGSONG.name, fonts.XIAOBIAOSONG.name):
+        assert match(name) == "Noto Serif CJK SC", name
+    for name in (fonts.HEI.name, fonts.HEI.alias, fonts.YAHEI.name):
+        assert match(name) == "Noto Sans CJK SC", name
