@@ -299,6 +299,8 @@ ol.items { margin: 2px 0 0 18px; padding: 0; }
 table.changes { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.changes th, table.changes td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
 table.changes th { background: #f0f0f0; }
+table.changes td:first-child { white-space: nowrap; overflow-wrap: normal; }
+#changes th:nth-child(1) { width: 4em; } #changes th:nth-child(2) { width: 16em; } #changes th:nth-child(3), #changes th:nth-child(4) { width: 12em; }
 .days { display: none; }
 .day h3 { font-size: 15px; margin: 12px 0 4px; border-bottom: 2px solid #c33; }
 .card { border: 1px solid #ccc; border-left: 5px solid #4a7; border-radius: 6px; padding: 6px 8px; margin: 6px 0; background: #fff; }
