@@ -68,6 +68,11 @@ class SolveOptions:
     log_search: bool = False
 
 
+def longest_run(time_limit: float) -> float:
+    """The wall seconds after which a run with this time limit stops (Deadline)."""
+    return OVERRUN_FACTOR * time_limit + OVERRUN_EXTRA
+
+
 class Deadline:
     """The wall-clock end of a run (time limit x OVERRUN_FACTOR + OVERRUN_EXTRA from its start).
     Read only to stop work, never to choose between plans."""
@@ -77,7 +82,7 @@ class Deadline:
 
     @classmethod
     def for_limit(cls, time_limit: float) -> "Deadline":
-        return cls(OVERRUN_FACTOR * time_limit + OVERRUN_EXTRA)
+        return cls(longest_run(time_limit))
 
     def left(self) -> float:
         return self.end - wallclock.monotonic()

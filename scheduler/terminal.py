@@ -68,11 +68,19 @@ def wrap(text: str, width: int) -> list[str]:
     return [line.rstrip() for line in tt_wrap(text, max(width, 1))] or [""]
 
 
+def budget_text(limit: float) -> str:
+    """The time limit is the budget on the reference machine; the run stops at the longest."""
+    from .solve import longest_run
+
+    return f"预算 {limit:.0f} 秒，至多 {longest_run(limit):.0f} 秒"
+
+
 class _Elapsed(ProgressColumn):
-    """已用 12/30 秒 — from the task's own clock, so it moves even while the solver is quiet."""
+    """已用 12 秒（预算 30 秒，至多 210 秒） — from the task's own clock, so it moves even while the
+    solver is quiet."""
 
     def render(self, task) -> Text:
-        return Text(f"已用 {task.elapsed or 0:.0f}/{task.total:.0f} 秒")
+        return Text(f"已用 {task.elapsed or 0:.0f} 秒（{budget_text(task.total)}）")
 
 
 class _Bar(BarColumn):
@@ -135,7 +143,7 @@ class SolveProgress:
         seconds = float(getattr(update, "seconds", 0.0))
         if seconds - self.last_line >= 1.0:
             self.last_line = seconds
-            text = f"  {self.label}：已用 {seconds:.0f}/{self.limit:.0f} 秒" + (f"，{figures}" if figures else "，找到更好的方案")
+            text = f"  {self.label}：已用 {seconds:.0f} 秒（{budget_text(self.limit)}）" + (f"，{figures}" if figures else "，找到更好的方案")
             print(text, file=self.stream, flush=True)
 
     def __exit__(self, *exc) -> None:
