@@ -7,6 +7,7 @@ import gettext
 import inspect
 import io
 import json
+import math
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ import click
 import polib
 
 from . import __version__, control
-from .config import DEFAULT_KINDS
+from .config import DEFAULT_KINDS, RANGES
 from .errors import InputErrors, SchedulerError
 from .intake import load_week
 from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
@@ -77,9 +78,19 @@ class WholeNumber(click.IntRange):
 
 
 class Number(click.FloatRange):
-    """A number option; its name is what a bad value is called (“'x' 不是有效的数值。”)."""
+    """A number option; its name is what a bad value is called (“'x' 不是有效的数值。”). NaN is
+    refused (a range lets it through)."""
 
     name = "数值"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if isinstance(number, float) and math.isnan(number):
+            self.fail(f"'{value}' 不是有效的数值。", param, ctx)
+        return number
+
+
+TIME_LIMIT = Number(min=RANGES["time_limit_seconds"][0], max=RANGES["time_limit_seconds"][1])  # as in week.toml
 
 
 class ChineseFormatter(click.HelpFormatter):
@@ -254,7 +265,7 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 @cli.command()
 @click.argument("input_dir", metavar="[输入目录]", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
-@click.option("--time-limit", type=Number(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@click.option("--time-limit", type=TIME_LIMIT, metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
 @ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录；已发布的一周以其发布的安排为基准重排")
@@ -376,7 +387,7 @@ def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None,
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：安排中记下的文件夹。")
 @ledger_option()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
-@click.option("--time-limit", type=Number(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@click.option("--time-limit", type=TIME_LIMIT, metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的时间（ISO 格式）；默认：现在。")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:

@@ -152,10 +152,10 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
 
 STATUS_ZH = {
     "OPTIMAL": "已证明最优",
-    "FEASIBLE": "时限内找到的可行方案，未证明最优",
+    "FEASIBLE": "求解预算内找到的可行方案，未证明最优",
     "TRIVIAL": "无需求解",
     "INFEASIBLE": "无可行方案",
-    "UNKNOWN": "时限内未找到方案",
+    "UNKNOWN": "求解预算内未找到方案",
     "NOT_SOLVED": "未求解",
 }
 

@@ -77,16 +77,16 @@ def check_room_not_double_booked(problem: Problem, plan: Plan):
         spans.sort()
         for a, b in zip(spans, spans[1:]):
             if b[0] < a[1]:
-                yield Violation("room_not_double_booked", f"{room}: {a[2]} and {b[2]} overlap")
+                yield Violation("room_not_double_booked", f"会议室{_room(problem, room)}：{a[2]} 与 {b[2]} 时间重叠")
 
 
 def check_room_fits_attendees(problem: Problem, plan: Plan):
     rooms = problem.room_index
     for s in plan.sittings:
         if s.room not in rooms:
-            yield Violation("room_fits_attendees", f"{s.id}: unknown room {s.room}")
+            yield Violation("room_fits_attendees", f"{s.id}：会议室 {s.room} 不在会议室表中")
         elif rooms[s.room].capacity < s.attendees:
-            yield Violation("room_fits_attendees", f"{s.id}: {s.attendees} attendees in {s.room} (capacity {rooms[s.room].capacity})")
+            yield Violation("room_fits_attendees", f"{s.id}：参会{s.attendees}人，会议室{_room(problem, s.room)}只能容纳{rooms[s.room].capacity}人")
 
 
 def check_room_not_oversized(problem: Problem, plan: Plan):
@@ -100,14 +100,14 @@ def check_room_not_oversized(problem: Problem, plan: Plan):
         video = any(index[i.request_id].needs_video for i in s.items if i.request_id in index)
         sizes = sorted({r.capacity for r in problem.rooms if r.capacity >= s.attendees and (r.video or not video)})
         if rooms[s.room].capacity in sizes[choices:]:
-            yield Violation("room_not_oversized", f"{s.id}: {s.attendees} attendees in {s.room} (capacity {rooms[s.room].capacity}), smaller rooms of {choices} sizes would hold them")
+            yield Violation("room_not_oversized", f"{s.id}：参会{s.attendees}人，会议室{_room(problem, s.room)}（{rooms[s.room].capacity}人）过大，只应使用容纳得下的最小{choices}档会议室")
 
 
 def check_video_needs_video_room(problem: Problem, plan: Plan):
     rooms, index = problem.room_index, problem.request_index
     for s in plan.sittings:
         if any(index[i.request_id].needs_video for i in s.items) and s.room in rooms and not rooms[s.room].video:
-            yield Violation("video_needs_video_room", f"{s.id}: video meeting in {s.room}")
+            yield Violation("video_needs_video_room", f"{s.id}：视频会议安排在没有视频设备的会议室{_room(problem, s.room)}")
 
 
 def check_within_office_hours(problem: Problem, plan: Plan):
@@ -116,7 +116,7 @@ def check_within_office_hours(problem: Problem, plan: Plan):
     for s in plan.sittings:
         start, end = clock.minute(s.start), clock.minute(s.end)
         if not fits(halves, start, end - start):
-            yield Violation("within_office_hours", f"{s.id}: {s.start:%m-%d %H:%M}-{s.end:%H:%M} is not inside office hours of a working day")
+            yield Violation("within_office_hours", f"{s.id}：{s.start:%m-%d %H:%M}-{s.end:%H:%M} 不在工作日的办公时间内")
 
 
 def check_fixed_events_kept(problem: Problem, plan: Plan):
@@ -125,7 +125,17 @@ def check_fixed_events_kept(problem: Problem, plan: Plan):
         for item in s.items:
             fixed = index[item.request_id].fixed_start
             if fixed is not None and item.start != fixed:
-                yield Violation("fixed_events_kept", f"{item.request_id}: fixed at {fixed:%m-%d %H:%M}, planned {item.start:%m-%d %H:%M}")
+                yield Violation("fixed_events_kept", f"{item.request_id}：固定在 {fixed:%m-%d %H:%M}，却安排在 {item.start:%m-%d %H:%M}")
+
+
+def _room(problem: Problem, room_id: str) -> str:
+    room = problem.room_index.get(room_id)
+    return f"「{room.name}」" if room else room_id
+
+
+def _leader(problem: Problem, leader_id: str) -> str:
+    leader = problem.leader_index.get(leader_id)
+    return leader.name if leader else leader_id
 
 
 def _item_check(rule: str, test, text: str):
@@ -135,7 +145,7 @@ def _item_check(rule: str, test, text: str):
             for item in s.items:
                 request = index[item.request_id]
                 if not test(problem, request, clock.minute(item.start), item):
-                    yield Violation(rule, f"{item.request_id}: {text}")
+                    yield Violation(rule, f"{item.request_id}：{text}")
     return check
 
 
@@ -159,10 +169,10 @@ def _within_kind_max(problem, request, start, item):
     return item.minutes <= planned_minutes(problem, request)
 
 
-check_within_request_window = _item_check("within_request_window", _in_window, "outside its date window (最早日期/最晚日期)")
-check_within_part_of_day = _item_check("within_part_of_day", _in_part, "outside its part of day (时段)")
-check_no_meeting_day = _item_check("no_meeting_day", _not_on_no_meeting_day, "on a no-meeting day (无会日)")
-check_within_kind_max_length = _item_check("within_kind_max_length", _within_kind_max, "longer than its type's maximum")
+check_within_request_window = _item_check("within_request_window", _in_window, "超出申请的日期范围（最早日期/最晚日期）")
+check_within_part_of_day = _item_check("within_part_of_day", _in_part, "超出申请的时段")
+check_no_meeting_day = _item_check("no_meeting_day", _not_on_no_meeting_day, "安排在无会日")
+check_within_kind_max_length = _item_check("within_kind_max_length", _within_kind_max, "超过该类会议的时长上限")
 
 
 def check_leader_daily_cap(problem: Problem, plan: Plan):
@@ -176,7 +186,7 @@ def check_leader_daily_cap(problem: Problem, plan: Plan):
     for (leader_id, day), n in sorted(counts.items()):
         cap = problem.leader_index[leader_id].max_per_day if leader_id in problem.leader_index else None
         if cap is not None and n > cap:
-            yield Violation("leader_daily_cap", f"{leader_id} has {n} meetings on {day}, cap {cap}")
+            yield Violation("leader_daily_cap", f"{_leader(problem, leader_id)}{day:%m-%d}有{n}场会议和接待，超过每日上限{cap}场")
 
 
 def check_sitting_is_well_formed(problem: Problem, plan: Plan):
@@ -186,15 +196,15 @@ def check_sitting_is_well_formed(problem: Problem, plan: Plan):
     for s in plan.sittings:
         requests = [index[i.request_id] for i in s.items]
         if any(r.chair != s.chair for r in requests):
-            yield Violation("sitting_is_well_formed", f"{s.id}: items with different chairs")
+            yield Violation("sitting_is_well_formed", f"{s.id}：套开的各项主持领导不同")
         if len(requests) > 1 and not all(r.mergeable for r in requests):
-            yield Violation("sitting_is_well_formed", f"{s.id}: holds a request marked 可否套开=否 with others")
+            yield Violation("sitting_is_well_formed", f"{s.id}：含有「可否套开」为「否」的申请，却与其他申请套开")
         if len(requests) > 1 and (s.minutes > settings.max_sitting_minutes or len(requests) > settings.max_items_per_sitting):
-            yield Violation("sitting_is_well_formed", f"{s.id}: {len(requests)} items, {s.minutes} minutes is over the limit")
+            yield Violation("sitting_is_well_formed", f"{s.id}：{len(requests)}项共{s.minutes}分钟，超过一次会议的项数或时长上限")
         if s.items[0].start != s.start or s.items[-1].end != s.end or any(a.end != b.start for a, b in zip(s.items, s.items[1:])):
-            yield Violation("sitting_is_well_formed", f"{s.id}: items are not back to back")
+            yield Violation("sitting_is_well_formed", f"{s.id}：套开的各项没有首尾相接")
         if len(requests) > 1 and not connected(s.request_ids, pairs if pairs is not None else (pairs := relations(problem))):
-            yield Violation("sitting_is_well_formed", f"{s.id}: holds items not linked by related matters")
+            yield Violation("sitting_is_well_formed", f"{s.id}：套开了议题互不相关的申请")
 
 
 def check_each_request_once(problem: Problem, plan: Plan):
@@ -204,9 +214,9 @@ def check_each_request_once(problem: Problem, plan: Plan):
             seen[item.request_id] += 1
     for rid, n in seen.items():
         if n > 1 or rid not in problem.request_index:
-            yield Violation("each_request_once", f"{rid} is planned {n} times")
+            yield Violation("each_request_once", f"{rid}：被安排了{n}次")
         elif problem.request_index[rid].approval == "退回":
-            yield Violation("each_request_once", f"{rid} was returned (退回) but is planned")
+            yield Violation("each_request_once", f"{rid}：已退回，却被安排")
 
 
 CATALOGUE: tuple[Rule, ...] = (
