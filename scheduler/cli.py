@@ -304,12 +304,14 @@ def _checkpoint(name: str) -> None:
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
     """把审定的安排（PLAN_DIR，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
     记入台账并发布日历订阅。"""
-    from .publish import publish_folder
+    from .publish import publish_folder, where_from
 
     done = publish_folder(
         plan_dir, input_dir=input_dir, default_input=_input_folder(None), ledger_path=ledger_path, root=published, now=_now(now_text), checkpoint=_checkpoint,
     )
     click.echo(published_text(done))
+    for source in done.added:
+        click.echo(f"追加的申请 {source['id']} 已连同输入行（{where_from(source)}）记入台账")
     click.echo(f"订阅源包含 {len(done.weeks)} 周：{'、'.join(done.weeks)} -> {published / 'feeds' / 'current'}/")
 
 

@@ -51,7 +51,7 @@ def leader_id(problem: Problem, name: str) -> str:
         if name in (leader.id, leader.name):
             return leader.id
     known = "、".join(leader.name for leader in problem.leaders)
-    raise ConfigError(f"--away: {name!r} is not a leader of this week (known: {known})")
+    raise ConfigError(f"--away：「{name}」不是本周的领导（本周领导：{known}）")
 
 
 def away(problem: Problem, spec: Away) -> Problem:
@@ -60,34 +60,35 @@ def away(problem: Problem, spec: Away) -> Problem:
         begin = _half_day(spec.start, problem, end=False)
         finish = _half_day(spec.end or spec.start, problem, end=True)
     except (ValueError, TypeError):
-        raise ConfigError(f"--away: {spec.start!r} {spec.end or ''} is not a date or half-day (e.g. 2026-12-09 or 2026-12-09下午)") from None
+        raise ConfigError(f"--away：「{spec.start}{'..' + spec.end if spec.end else ''}」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）") from None
     if finish <= begin:
-        raise ConfigError(f"--away: {spec.end} is before {spec.start}")
+        raise ConfigError(f"--away：结束「{spec.end}」早于开始「{spec.start}」")
     commitment = Commitment(leader=leader_id(problem, spec.leader), start=begin, end=finish, title=HYPOTHETICAL_AWAY, away=True, source=HYPOTHETICAL_SOURCE)
     return replace(problem, commitments=tuple(sorted((*problem.commitments, commitment), key=lambda c: (c.start, c.leader, c.title))))
 
 
 def drop(problem: Problem, request_id: str) -> Problem:
     if request_id not in problem.request_index:
-        raise ConfigError(f"--drop: no request {request_id!r} in this week")
+        raise ConfigError(f"--drop：本周没有编号为「{request_id}」的会议申请")
     return replace(problem, requests=tuple(r for r in problem.requests if r.id != request_id))
 
 
 def fix(problem: Problem, request_id: str, when: str) -> Problem:
     if request_id not in problem.request_index:
-        raise ConfigError(f"--fix: no request {request_id!r} in this week")
+        raise ConfigError(f"--fix：本周没有编号为「{request_id}」的会议申请")
     try:
         moment = parse_datetime(when, problem.week).replace(tzinfo=problem.tz)
     except ValueError:
-        raise ConfigError(f"--fix: {when!r} is not a date and time (e.g. 2026-12-08 9:00)") from None
+        raise ConfigError(f"--fix：「{when}」不是日期和时间（例如 {request_id}=2026-12-08 9:00）") from None
     return replace(problem, requests=tuple(replace(r, fixed_start=moment) if r.id == request_id else r for r in problem.requests))
 
 
 def add(problem: Problem, requests: list[MeetingRequest]) -> Problem:
     clash = sorted({r.id for r in requests} & set(problem.request_index))
     if clash:
-        raise ConfigError(f"--add: request ids already in this week: {', '.join(clash)}")
-    return replace(problem, requests=(*problem.requests, *requests))
+        raise ConfigError(f"--add：追加的申请编号本周已有：{'、'.join(clash)}；请改用新编号")
+    marked = tuple(replace(r, origin=replace(r.origin, added=True)) if r.origin else r for r in requests)
+    return replace(problem, requests=(*problem.requests, *marked))
 
 
 def set_key(problem: Problem, key: str, value: str) -> Problem:
@@ -293,12 +294,20 @@ class Replanned:
     reference: str = ""  # what the plan was kept close to, in Chinese
 
 
+def fixed_reasons(variant: Variant) -> dict[str, str]:
+    """The reason of each request whose time staff fixed (`whatif --fix`): it says so."""
+    out = {}
+    for text in variant.fix:
+        request_id, _, when = text.partition("=")
+        out[request_id.strip()] = f"按要求固定在{when.strip()}开始"
+    return out
+
+
 def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, str]:
     """The cause, in the variant, of a request's change: an absence, a fixed time, a new 无会日."""
     out = conflict_reasons(problem, published)
-    for text in variant.fix:
-        request_id, _, when = text.partition("=")
-        out.setdefault(request_id.strip(), f"按要求固定在{when.strip()}开始")
+    for request_id, reason in fixed_reasons(variant).items():
+        out.setdefault(request_id, reason)
     no_meeting = {d.date for d in problem.days if d.no_meeting}
     for sitting in published.sittings:
         for item in sitting.items:
