@@ -324,7 +324,7 @@ def _load_plan_document(path: Path) -> dict:
 @click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：PLAN_DIR。")
-@click.option("--now", "now_text", metavar="时间", help="印发日期（ISO 格式）；默认：现在。")
+@now_option("印发日期（ISO 格式）；默认：现在。")
 def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
     """写出会议通知（.docx）：安排（PLAN_DIR，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
     各单位按本单位议题到会、离会。"""
@@ -358,16 +358,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
     from . import whatif as variants
 
     now = _now(now_text)
-    if plan_dir is not None:
-        data = load_plan_document(plan_dir)
-    else:
-        if not ledger_path.exists():
-            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
-        with Ledger(ledger_path, create=False) as ledger:
-            latest = ledger.latest()
-        if latest is None:
-            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
-        data = json.loads(latest.plan_json)
+    data = variants.base_plan(plan_dir, ledger_path)
     variant = variants.Variant(
         away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
     )
@@ -393,7 +384,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     """比较两个安排 A 和 B（安排文件夹或 plan.json），列出调整时间、新增、取消、压缩和改变套开的会议。"""
     from . import whatif as variants
 
-    changes = variants.diff(_load_plan_document(a), _load_plan_document(b))
+    changes = variants.compare(_load_plan_document(a), _load_plan_document(b))
     if as_json:
         click.echo(json.dumps([
             {"request": c.request_id, "title": c.title, "changes": list(c.kinds), "before": c.before, "after": c.after, "reason": c.reason}
@@ -508,12 +499,12 @@ def ledger_group() -> None:
 
 @ledger_group.command("reconcile")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option("台账")
 @click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
 @click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把核对结果写成工作簿。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
-@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），用于未写年份的日期；默认：现在。")
+@now_option("今天（ISO 格式），用于未写年份的日期；默认：现在。")
 def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
     """双台账：把 FILE（各单位实际召开会议的会议台账）与已发布的台账核对：
     召开了但从未安排的、安排了但未召开的、超时的、参会人数超出的。"""

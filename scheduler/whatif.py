@@ -269,6 +269,13 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
     return out
 
 
+def compare(a: dict, b: dict) -> list[Change]:
+    """`scheduler diff`: plan b against plan a, a request whose time b's variant fixed (and a's
+    did not) saying so."""
+    fixed = set(Variant.from_json(b.get("variant")).fix) - set(Variant.from_json(a.get("variant")).fix)
+    return diff(a, b, fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+
+
 def diff_table(changes: list[Change]) -> str:
     from .terminal import table
 
@@ -314,6 +321,22 @@ def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, s
             if item.start.date() in no_meeting and item.request_id not in out:
                 out[item.request_id] = f"{item.start:%m-%d}改为无会日，原时间不能再开"
     return out
+
+
+def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
+    """The plan.json document a what-if starts from: PLAN's, or the latest publication's."""
+    from .ledger import Ledger
+    from .outputs import load_plan_document
+
+    if plan_dir is not None:
+        return load_plan_document(plan_dir)
+    latest = None
+    if Path(ledger_path).exists():
+        with Ledger(ledger_path, create=False) as ledger:
+            latest = ledger.latest()
+    if latest is None:
+        raise PlanError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
+    return json.loads(latest.plan_json)
 
 
 def run_variant(

@@ -135,6 +135,7 @@ def test_each_kind_of_variant_publishes_cleanly(kind, tmp_path, example_problem,
     if kind == "all":
         changes = {c["request"]: c for c in json.loads(run("diff", str(planned), str(variant), "--json").output)}
         assert changes["H77"]["changes"] == ["dropped"] and changes["H43"]["after"].startswith("12-11 09:00")
+        assert "按要求固定在2026-12-11 9:00开始" in changes["H43"]["reason"]  # `diff` reads the cause from the variant too
         assert ("X01" in held) == (changes.get("X01", {}).get("changes") == ["added"])
         recorded = json.loads((variant / "plan.json").read_text(encoding="utf-8"))["variant"]
         assert recorded["drop"] == ["H77"] and recorded["add"] == [str((tmp_path / "extra.csv").resolve())]
@@ -200,3 +201,36 @@ def test_a_ledger_of_the_previous_version_is_migrated_and_read(tmp_path, monkeyp
     with Ledger(ledger_path, create=False) as ledger:
         assert len(ledger.request_sources(2)) == len(example_problem.requests)
         assert ledger.request_sources(1) == []
+
+
+def test_whatif_without_a_plan_or_a_publication_is_one_chinese_line(tmp_path):
+    result = CliRunner().invoke(cli, ["whatif", "--ledger", str(tmp_path / "none.sqlite"), "--drop", "H77"])
+    assert result.exit_code == 2 and "尚未发布任何安排；请先发布，或指定一个安排文件夹" in result.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def _commands(group, path=()):
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+
+
+def test_every_ledger_and_now_option_is_the_shared_one():
+    """--ledger and --now come from cli.ledger_option / cli.now_option wherever they appear."""
+    import click
+
+    from scheduler.cli import DEFAULT_LEDGER
+
+    seen = set()
+    for path, command in _commands(cli):
+        for param in command.params:
+            if "--ledger" in param.opts:
+                seen.add("ledger")
+                assert (param.name, param.metavar, param.default) == ("ledger_path", "文件", DEFAULT_LEDGER), path
+                assert isinstance(param.type, click.Path) and not param.type.dir_okay, path
+                assert param.help.endswith(f"；默认：{DEFAULT_LEDGER}。"), path
+            if "--now" in param.opts:
+                seen.add("now")
+                assert (param.name, param.metavar, param.required, param.is_flag) == ("now_text", "时间", False, False), path
+    assert seen == {"ledger", "now"}
