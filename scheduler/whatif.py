@@ -181,7 +181,8 @@ def read_plan(data: dict, input_dir: Path | None, *, default_input: Path, hypoth
     folder = Path(input_dir or data.get("input") or default_input)
     problem = load_week(folder, today=date.fromisoformat(data["week"]))
     variant = Variant.from_json(data.get("variant"))
-    problem = apply(problem, variant, hypothetical=hypothetical, lenient=lenient)
+    # a re-plan carries the published variant, which the edited workbook may have made moot in part
+    problem = apply(problem, variant, hypothetical=hypothetical, lenient=lenient or "reference" in data)
     try:
         plan = plan_from_json(problem, data, lenient=lenient)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -380,13 +381,17 @@ def plan_week(
         result = solver(problem, None)
         return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=str(folder)), changes=None)
     data = json.loads(reference.plan_json)
-    problem = apply(problem, Variant.from_json(data.get("variant")), hypothetical=False, lenient=True)
+    published_variant = Variant.from_json(data.get("variant"))  # a published variant has no hypothetical left
+    problem = apply(problem, published_variant, hypothetical=False, lenient=True)
     try:
         published = plan_from_json(problem, data, lenient=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"台账中第 {reference.id} 次发布的方案无法读取（{exc}）；可用 --fresh 从头编排") from None
     result = solver(problem, published)
     label = f"台账中第 {reference.id} 次发布（{reference.published_at}）"
-    files = render(problem, result, now, input=str(folder), extra_json={"reference": {"publication": reference.id, "published_at": reference.published_at}})
+    extra = {"reference": {"publication": reference.id, "published_at": reference.published_at}}
+    if published_variant:  # kept, so that publishing the re-plan re-applies the published additions and drops
+        extra["variant"] = published_variant.to_json()
+    files = render(problem, result, now, input=str(folder), extra_json=extra)
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, Variant()))
     return Replanned(problem=problem, plan=result, files=files, changes=changes, reference=label)
