@@ -146,6 +146,22 @@ def test_each_kind_of_variant_publishes_cleanly(kind, tmp_path, example_problem,
     final = feed_contents(week)
     assert not {key for key in left if key in final}
     assert {k: v[0] for k, v in final.items()} == {k: v[0] for k, v in after.items() if k not in left}
+    if kind in ("add", "all"):
+        # `plan` on the week re-plans against this publication and keeps the variant: its
+        # plan publishes, the added request still recorded as added (the solve is stood in for
+        # by the published plan itself: the inputs did not change).
+        from scheduler.files import write_files
+        from scheduler.intake import load_week
+        from scheduler.whatif import plan_week
+
+        replanned = plan_week(load_week(EXAMPLE, today=NOW.date()), folder=EXAMPLE, ledger_path=ledger_path, fresh=False, now=NOW, solver=lambda p, previous: previous)
+        assert replanned.changes == [] and "X01" in replanned.problem.request_index
+        write_files(tmp_path / "again", replanned.files)
+        assert json.loads((tmp_path / "again" / "plan.json").read_text(encoding="utf-8"))["variant"]["add"] == [str((tmp_path / "extra.csv").resolve())]
+        third = run("publish", str(tmp_path / "again"), *common, "--now", "2026-12-04T20:00:00+08:00").output
+        assert "新增 0 项、变更 0 项、取消 0 项" in third and "追加的申请 X01" in third
+        with Ledger(ledger_path) as ledger:
+            assert {s["id"] for s in ledger.request_sources(4) if s["added"]} == {"X01"}
 
 
 def test_an_added_workbook_row_keeps_its_sheet_row_and_every_column(tmp_path, example_problem):
