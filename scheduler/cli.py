@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import gettext
+import inspect
+import io
 import json
 import logging
 import os
@@ -15,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
+import polib
 
 from . import __version__, control
 from .config import DEFAULT_KINDS
@@ -26,7 +30,7 @@ from .ledger import Ledger
 from .outputs import load_plan_document, render
 from .rules import precheck
 from .solve import options_for, solve
-from .terminal import SolveProgress
+from .terminal import SolveProgress, display_width, unwrap, wrap
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = Path("calendars/example")
@@ -35,13 +39,86 @@ DEFAULT_LEDGER = Path("calendars/ledger.sqlite")
 DEFAULT_PUBLISHED = Path("calendars/published")
 
 
+def _click_in_chinese() -> gettext.GNUTranslations:
+    """Every message Click itself prints (usage errors, conversion errors, --help headings,
+    Aborted!) in Chinese, whatever the user's LANG says.
+
+    Click marks its messages for gettext with `from gettext import gettext as _` in each of
+    its modules. The global gettext API picks the language from LANGUAGE/LC_ALL/LANG (and
+    stops at "C"), so it cannot promise Chinese; instead the catalogue in
+    locale/zh_CN/LC_MESSAGES/click.po is read with polib and its gettext/ngettext replace
+    those names in Click's modules only (no other library's gettext changes). This must run
+    before the commands below are declared: click.Path names its kind (文件/文件夹) when built."""
+    import click._termui_impl  # noqa: F401  (loaded lazily by Click; load now to translate it too)
+    import click.shell_completion  # noqa: F401
+
+    catalogue = gettext.GNUTranslations(io.BytesIO(polib.pofile(str(CLICK_MESSAGES)).to_binary()))
+    for name, module in list(sys.modules.items()):
+        if name == "click" or name.startswith("click."):
+            if getattr(module, "_", None) is gettext.gettext:
+                module._ = catalogue.gettext
+            if getattr(module, "ngettext", None) is gettext.ngettext:
+                module.ngettext = catalogue.ngettext
+    return catalogue
+
+
+CLICK_MESSAGES = Path(__file__).resolve().parent / "locale" / "zh_CN" / "LC_MESSAGES" / "click.po"
+CLICK_ZH = _click_in_chinese()
+
+
 class InputProblemsError(click.ClickException):
     exit_code = 2
 
 
+class WholeNumber(click.IntRange):
+    """An integer option; its name is what a bad value is called (“'x' 不是有效的整数。”)."""
+
+    name = "整数"
+
+
+class Number(click.FloatRange):
+    """A number option; its name is what a bad value is called (“'x' 不是有效的数值。”)."""
+
+    name = "数值"
+
+
 class ChineseFormatter(click.HelpFormatter):
+    """Click's help layout measured in terminal columns (a Chinese character takes two, which
+    click's own formatter counts as one), the lines of a paragraph joined without a space
+    between Chinese text, and headings with a full-width colon."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, CLICK_ZH.gettext("Usage:") if prefix is None else prefix)
+
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for paragraph in re.split(r"\n\s*\n", text):
+            if paragraph.lstrip().startswith("\b"):  # click's mark for a paragraph kept as written
+                self.write("".join(f"{indent}{line}\n" for line in paragraph.lstrip()[1:].strip("\n").splitlines()))
+            else:
+                self.write("".join(f"{indent}{line}\n" for line in wrap(unwrap(paragraph), self.width - self.current_indent)))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first_col = min(max((display_width(first) for first, _ in rows), default=0), col_max) + col_spacing
+        text_width = max(self.width - first_col - self.current_indent, 10)
+        indent = " " * self.current_indent
+        for first, second in rows:
+            self.write(f"{indent}{first}")
+            lines = wrap(unwrap(second), text_width) if second else []
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            if not lines:
+                self.write("\n")
+                continue
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
 
 class ChineseContext(click.Context):
@@ -49,7 +126,8 @@ class ChineseContext(click.Context):
 
 
 class ChineseHelp:
-    """--help in Chinese: 用法, 选项, 命令 and the help option's own line (click's are English)."""
+    """--help laid out for Chinese text, with Chinese placeholders for the options and the
+    subcommand (click's are English and not marked for translation)."""
 
     context_class = ChineseContext
 
@@ -59,51 +137,21 @@ class ChineseHelp:
             kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
         super().__init__(*args, **kwargs)
 
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "显示本帮助并退出。"
-        return option
-
-    def format_usage(self, ctx, formatter):
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="用法：")
-
-    def format_options(self, ctx, formatter):
-        rows = [r for p in self.get_params(ctx) if not isinstance(p, click.Argument) and (r := p.get_help_record(ctx))]
-        if rows:
-            with formatter.section("选项"):
-                formatter.write_dl(rows)
-        if isinstance(self, click.Group):
-            commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-            rows = [(name, cmd.get_short_help_str(60)) for name, cmd in commands if cmd is not None and not cmd.hidden]
-            if rows:
-                with formatter.section("命令"):
-                    formatter.write_dl(rows)
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence of the help, whole (click cuts it after `limit` characters and
+        adds '...'; the formatter folds it by display width instead)."""
+        if self.short_help:
+            return self.short_help
+        text = unwrap(inspect.cleandoc(self.help or "").partition("\f")[0])
+        return re.match(r"[^。]*。?", text).group(0)
 
 
 class ChineseCommand(ChineseHelp, click.Command):
     pass
 
 
-def _usage_message(exc: click.UsageError) -> str:
-    """click's usage errors in Chinese (the common ones; others keep click's wording)."""
-    if isinstance(exc, click.NoSuchOption):
-        hint = f"，是否想用 {'、'.join(sorted(exc.possibilities))}？" if exc.possibilities else ""
-        return f"没有选项 {exc.option_name}{hint}"
-    if isinstance(exc, click.MissingParameter):
-        name = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
-        return f"缺少参数 {name}".rstrip()
-    if isinstance(exc, click.BadParameter) and exc.param is not None and exc.ctx is not None:
-        return f"{exc.param.get_error_hint(exc.ctx)} 的值无效：{exc.message}"
-    unknown = re.match(r"No such command '(.+)'", exc.message)
-    if unknown:
-        return f"没有这个命令：{unknown.group(1)}（运行 scheduler --help 查看全部命令）"
-    return exc.format_message()
-
-
 class SchedulerGroup(ChineseHelp, click.Group):
-    """Turns library errors into one clear message per problem and exit status 2; shows
-    every error, usage error and --help in Chinese."""
+    """Turns library errors into one clear message per problem and exit status 2."""
 
     command_class = ChineseCommand
 
@@ -120,25 +168,6 @@ class SchedulerGroup(ChineseHelp, click.Group):
                     click.echo(line, err=True)
                 raise InputProblemsError(exc.summary()) from None
             raise InputProblemsError(str(exc)) from None
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            result = super().main(args, prog_name, complete_var, False, **extra)
-        except click.UsageError as exc:
-            if exc.ctx is not None:
-                click.echo(exc.ctx.get_usage(), err=True)
-                click.echo(f"请运行 '{exc.ctx.command_path} --help' 查看帮助。", err=True)
-            click.echo(f"错误：{_usage_message(exc)}", err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            click.echo(f"错误：{exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("已中止。", err=True)
-            sys.exit(1)
-        sys.exit(result if isinstance(result, int) else 0)
 
 
 
@@ -172,7 +201,7 @@ def now_option(help: str = "写入文件的时间（ISO 格式）；默认：现
 
 
 @click.group(cls=SchedulerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="scheduler", message="%(prog)s 版本 %(version)s", help="显示版本并退出。")
+@click.version_option(__version__, "--version", prog_name="scheduler")
 @click.option("-v", "--verbose", count=True, help="在标准错误输出更多诊断信息（-vv：求解器的搜索日志）。")
 @click.option("-q", "--quiet", is_flag=True, help="安静：不显示进度（供脚本调用）。")
 @click.pass_context
@@ -183,11 +212,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
+@click.argument("directory", metavar="[目录]", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
 @now_option("今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
 @click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="星期", help="这一周的无会日（周一..周日 或 mon..sun），可重复；默认：无。")
 def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
-    """在 DIRECTORY（默认 new-week/）写入下一周的空白工作簿 week.xlsx（带下拉选项，另有不被读取的
+    """在目录（默认 new-week/）中写入下一周的空白工作簿 week.xlsx（带下拉选项，另有不被读取的
     “填写示例”工作表）和带注释的 week.toml。"""
     from .template import template_files
 
@@ -198,7 +227,7 @@ def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, 
 
 
 @cli.command()
-@click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@click.argument("input_dir", metavar="[输入目录]", required=False, type=click.Path(path_type=Path))
 @now_option("今天（ISO 格式），week.toml 未写 week 时据此取下一周；默认：现在。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出检查结果（供程序读取）。")
 @ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录")
@@ -223,9 +252,9 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 
 
 @cli.command()
-@click.argument("input_dir", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@click.argument("input_dir", metavar="[输入目录]", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@click.option("--time-limit", type=Number(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
 @ledger_option("台账：从中读取年度计划、总量控制和同一事项反复开会的记录；已发布的一周以其发布的安排为基准重排")
@@ -296,13 +325,13 @@ def _checkpoint(name: str) -> None:
 
 
 @cli.command()
-@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
+@click.argument("plan_dir", metavar="[安排目录]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
 @ledger_option()
 @click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, metavar="目录", help="发布的订阅文件所在的文件夹；默认：calendars/published。")
 @now_option("发布时间（ISO 格式）；默认：现在。")
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
-    """把审定的安排（PLAN_DIR，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
+    """把审定的安排（安排目录，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
     记入台账并发布日历订阅。"""
     from .publish import publish_folder, where_from
 
@@ -320,13 +349,13 @@ def _load_plan_document(path: Path) -> dict:
 
 
 @cli.command("notices")
-@click.argument("plan_dir", metavar="[PLAN_DIR]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
+@click.argument("plan_dir", metavar="[安排目录]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：PLAN_DIR。")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：安排目录。")
 @now_option("印发日期（ISO 格式）；默认：现在。")
 def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
-    """写出会议通知（.docx）：安排（PLAN_DIR，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
+    """写出会议通知（.docx）：安排（安排目录，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
     各单位按本单位议题到会、离会。"""
     from .notices import notices
     from .whatif import read_plan
@@ -340,7 +369,7 @@ def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None,
 
 
 @cli.command()
-@click.argument("plan_dir", metavar="[PLAN]", required=False, type=click.Path(path_type=Path))
+@click.argument("plan_dir", metavar="[安排目录]", required=False, type=click.Path(path_type=Path))
 @click.option("--away", "aways", nargs=2, multiple=True, metavar="领导 日期[..日期]", help="某位领导外出：一天、半天或一段，例如 王志刚 2026-12-09下午，或 王志刚 2026-12-09..2026-12-10。")
 @click.option("--add", "adds", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path), metavar="文件", help="追加会议申请的文件（会议申请的列，CSV 或 xlsx）。")
 @click.option("--drop", "drops", multiple=True, metavar="编号", help="去掉一项申请。")
@@ -349,11 +378,11 @@ def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None,
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：安排中记下的文件夹。")
 @ledger_option()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
+@click.option("--time-limit", type=Number(min=0.1), metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的时间（ISO 格式）；默认：现在。")
 @click.pass_context
 def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_path, out_dir, time_limit, now_text) -> None:
-    """假如……：在最近发布的安排（或安排文件夹 PLAN）基础上重排一个变动方案，尽量少改动，
+    """假如……：在最近发布的安排（或安排目录）基础上重排一个变动方案，尽量少改动，
     列出哪些会议要调整。已发布的订阅不受影响。"""
     from . import whatif as variants
 
@@ -377,11 +406,11 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
 
 
 @cli.command()
-@click.argument("a", type=click.Path(exists=True, path_type=Path))
-@click.argument("b", type=click.Path(exists=True, path_type=Path))
+@click.argument("a", metavar="安排A", type=click.Path(exists=True, path_type=Path))
+@click.argument("b", metavar="安排B", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出变化（供程序读取）。")
 def diff(a: Path, b: Path, as_json: bool) -> None:
-    """比较两个安排 A 和 B（安排文件夹或 plan.json），列出调整时间、新增、取消、压缩和改变套开的会议。"""
+    """比较两个安排（安排文件夹或 plan.json），列出调整时间、新增、取消、压缩和改变套开的会议。"""
     from . import whatif as variants
 
     changes = variants.compare(_load_plan_document(a), _load_plan_document(b))
@@ -395,19 +424,19 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--week", "period", flag_value="week", help="DATE 所在的一周（默认）。")
-@click.option("--month", "period", flag_value="month", help="DATE 所在的月。")
-@click.option("--quarter", "period", flag_value="quarter", help="DATE 所在的季度。")
-@click.option("--year", "period", flag_value="year", help="DATE 所在的年度。")
-@click.argument("day", metavar="[DATE]", required=False)
+@click.option("--week", "period", flag_value="week", help="日期所在的一周（默认）。")
+@click.option("--month", "period", flag_value="month", help="日期所在的月。")
+@click.option("--quarter", "period", flag_value="quarter", help="日期所在的季度。")
+@click.option("--year", "period", flag_value="year", help="日期所在的年度。")
+@click.argument("day", metavar="[日期]", required=False)
 @ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字（供程序读取）。")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
-@click.option("--target", "target_percent", type=click.FloatRange(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
-@click.option("--large-attendees", type=click.IntRange(1), default=100, metavar="人数", help="大型会议：参会人数不少于此数；默认：100。")
+@click.option("--target", "target_percent", type=Number(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
+@click.option("--large-attendees", type=WholeNumber(1), default=100, metavar="人数", help="大型会议：参会人数不少于此数；默认：100。")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把统计报表（减负统计）工作簿写入此文件。")
 def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
-    """台账统计：DATE（默认今天）所在周、月、季度或年度的会议申请和场次（按主办单位、会议类型），
+    """台账统计：日期（默认今天）所在周、月、季度或年度的会议申请和场次（按主办单位、会议类型），
     套开、时长、节省的人·小时，紧急和逾期报送，无会日例外，与去年同期相比的只减不增情况，以及减负统计。"""
     from . import stats as figures_of
     from .values import parse_date
@@ -417,7 +446,7 @@ def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool,
     try:
         when = parse_date(day, today) if day else today
     except ValueError as exc:
-        raise click.UsageError(f"DATE 的值 {day!r} 无效：{exc}") from None
+        raise click.UsageError(f"日期 {day!r} 无效：{exc}") from None
     if not ledger_path.exists():
         raise InputProblemsError(f"{ledger_path}：还没有台账；'scheduler publish' 会创建它")
     start, end = figures_of.period_of(period, when)
@@ -464,12 +493,12 @@ def plan_year() -> None:
 
 
 @plan_year.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="年份", help="计划所属的年份，例如 2027（必填）。")
+@click.argument("file", metavar="文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=WholeNumber(2000, 2100), required=True, metavar="年份", help="计划所属的年份，例如 2027（必填）。")
 @ledger_option()
 @now_option("记录的导入时间（ISO 格式）；默认：现在。")
 def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | None) -> None:
-    """把 FILE（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
+    """把文件（年度会议计划工作簿或 CSV）作为该年度计划记入台账；同一年度再次导入即替换。
     有误的单元格逐一列出，且不记录任何内容。"""
     if not file.exists():
         raise InputProblemsError(f"{file}：文件不存在；可先运行 scheduler plan-year template 生成空白的年度会议计划表")
@@ -479,10 +508,10 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 
 @plan_year.command("template")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
+@click.argument("file", metavar="[文件]", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
 @now_option("写入工作簿的时间（ISO 格式）；默认：现在。")
 def plan_year_template(file: Path, now_text: str | None) -> None:
-    """写出空白的年度会议计划工作簿到 FILE（一行示例，带下拉选项）；不覆盖已有文件。"""
+    """写出空白的年度会议计划工作簿到文件（一行示例，带下拉选项）；不覆盖已有文件。"""
     from .annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
     from .yearbooks import blank_workbook
 
@@ -498,7 +527,7 @@ def ledger_group() -> None:
 
 
 @ledger_group.command("reconcile")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", metavar="文件", type=click.Path(dir_okay=False, path_type=Path))
 @ledger_option("台账")
 @click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
 @click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
@@ -506,7 +535,7 @@ def ledger_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
 @now_option("今天（ISO 格式），用于未写年份的日期；默认：现在。")
 def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
-    """双台账：把 FILE（各单位实际召开会议的会议台账）与已发布的台账核对：
+    """双台账：把文件（各单位实际召开会议的会议台账）与已发布的台账核对：
     召开了但从未安排的、安排了但未召开的、超时的、参会人数超出的。"""
     from . import reconcile
     from .values import parse_date
@@ -536,7 +565,7 @@ def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", metavar="地址", help="监听的地址；默认：127.0.0.1（只有本机可访问）。")
-@click.option("--port", default=8080, type=click.IntRange(1, 65535), metavar="端口", help="监听的端口；默认：8080。")
+@click.option("--port", default=8080, type=WholeNumber(1, 65535), metavar="端口", help="监听的端口；默认：8080。")
 @ledger_option()
 def serve(host: str, port: int, ledger_path: Path) -> None:
     """通过 HTTP 提供最新发布的日历订阅和一周安排网页，地址含秘密令牌（见 'scheduler token'）。
@@ -582,12 +611,12 @@ def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
 
 
 @token.command("issue")
-@click.argument("name")
+@click.argument("name", metavar="名称")
 @click.option("--kind", type=click.Choice(["leader", "unit", "room", "staff"]), default="leader", help="订阅谁的日历：leader 领导（默认）、unit 单位、room 会议室、staff 工作人员（all.ics 和一周安排网页）。")
 @click.option("--base-url", default="http://127.0.0.1:8080", metavar="网址", help="订阅者访问服务器的地址（保留其 http 或 https）；默认：http://127.0.0.1:8080。")
 @ledger_option()
 def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
-    """为 NAME（领导的姓名或编号、单位、会议室或工作人员）发放令牌并显示订阅链接。
+    """为名称（领导的姓名或编号、单位、会议室或工作人员）发放令牌并显示订阅链接。
     令牌只显示这一次，台账只保存其哈希值。"""
     from .server import new_token, token_hash
 
@@ -615,10 +644,10 @@ def token_list(ledger_path: Path) -> None:
 
 
 @token.command("revoke")
-@click.argument("name")
+@click.argument("name", metavar="名称")
 @ledger_option()
 def token_revoke(name: str, ledger_path: Path) -> None:
-    """吊销 NAME 的全部有效令牌；此后这些链接一律返回 404。"""
+    """吊销名称的全部有效令牌；此后这些链接一律返回 404。"""
     with Ledger(ledger_path, create=False) as ledger:
         n = ledger.revoke(name, _now(None))
     if n == 0:

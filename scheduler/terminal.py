@@ -1,5 +1,6 @@
 """What staff read on a terminal: tables that align Chinese text (two columns per character) and
-the solver's live progress bar. The only user of `rich`, which measures East Asian widths."""
+the solver's live progress bar, text folded for the terminal. The only user of `rich`, which
+measures East Asian widths, and of `uniseg`, which knows where Chinese text may break."""
 
 from __future__ import annotations
 
@@ -44,6 +45,27 @@ def display_width(text: str) -> int:
     from rich.cells import cell_len
 
     return cell_len(text)
+
+
+def unwrap(text: str) -> str:
+    """The lines of one paragraph joined: with a space between Latin words, without one where
+    either side is Chinese (a space there reads as a gap)."""
+    joined = ""
+    for line in (part.strip() for part in text.splitlines()):
+        if not line:
+            continue
+        gap = "" if not joined or display_width(joined[-1]) == 2 or display_width(line[0]) == 2 else " "
+        joined += gap + line
+    return joined
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` folded into lines of at most `width` terminal columns where Unicode's line-breaking
+    rules (UAX #14, by uniseg) allow: Latin words and paths kept whole, Chinese text broken
+    between characters, never before ，。、） or after （."""
+    from uniseg.wrap import tt_wrap
+
+    return [line.rstrip() for line in tt_wrap(text, max(width, 1))] or [""]
 
 
 class _Elapsed(ProgressColumn):
@@ -122,4 +144,4 @@ class SolveProgress:
             self.live = None
 
 
-__all__ = ["SolveProgress", "display_width", "number", "progress_figures", "table"]
+__all__ = ["SolveProgress", "display_width", "number", "progress_figures", "table", "unwrap", "wrap"]

@@ -46,11 +46,11 @@ def test_every_help_is_chinese(path):
 def test_usage_errors_are_chinese():
     result = CliRunner().invoke(cli, ["plan", "--bogus"])
     assert result.exit_code == 2
-    assert "错误：没有选项 --bogus" in result.output and "用法：cli plan [选项]" in result.output
+    assert "错误：没有选项 '--bogus'。" in result.output and "用法：cli plan [选项]" in result.output
     result = CliRunner().invoke(cli, ["plan", "--time-limit", "0"])
     assert result.exit_code == 2 and "错误：'--time-limit' 的值无效" in result.output
     result = CliRunner().invoke(cli, ["nonsense"])
-    assert result.exit_code == 2 and "错误：没有这个命令" in result.output
+    assert result.exit_code == 2 and "错误：没有命令 'nonsense'。" in result.output
 
 
 def _column_starts(line: str, cells: list[str]) -> list[int]:
