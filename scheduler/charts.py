@@ -1,38 +1,32 @@
-"""PNG charts of the statistics (matplotlib), titled and labelled in Chinese with a CJK font
-found on the machine (Debian: fonts-noto-cjk). Every character drawn is checked against the
-font's character map first, so no label can come out as boxes."""
+"""PNG charts of the statistics (matplotlib), titled and labelled in Chinese with the CJK face
+fonts.installed() finds on the machine (Debian: fonts-noto-cjk gives Noto Sans CJK SC). Every
+character drawn is checked against that face's character map first, so no label can come out as
+boxes."""
 
 from __future__ import annotations
 
 import io
 from datetime import timedelta
 
-from fontTools.ttLib import TTCollection, TTFont
 from matplotlib import font_manager
 from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 from matplotlib.ticker import MaxNLocator
 
 from .errors import ConfigError
+from .fonts import SCREEN, InstalledFont, installed, missing_glyphs
 from .stats import PERIOD_ZH, Figures
 
-PREFERRED = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback")
 
-
-def cjk_font() -> tuple[str, set[int]]:
-    """(font file, the code points it covers) of a Simplified Chinese font on this machine."""
-    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-    for name in PREFERRED:
-        if name in by_name:
-            path = by_name[name]
-            fonts = TTCollection(path).fonts if path.lower().endswith(".ttc") else [TTFont(path)]
-            return path, set().union(*(set(f.getBestCmap()) for f in fonts))
-    raise ConfigError("no Chinese (CJK) font is installed for the charts; install one, e.g. 'apt-get install fonts-noto-cjk'")
-
-
-def _check(texts: list[str], covered: set[int], font: str) -> None:
-    missing = sorted({ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in covered})
+def _check(texts: list[str], font: InstalledFont) -> None:
+    missing = missing_glyphs(font, texts)
     if missing:
-        raise ConfigError(f"the font {font} has no glyph for {''.join(missing)}; the chart would show boxes")
+        raise ConfigError(f"字体 {font.family}（{font.path}）没有“{missing}”的字形，统计图会显示方框；请安装完整的中文字体，例如 fonts-noto-cjk")
+
+
+def font_properties(font: InstalledFont) -> font_manager.FontProperties:
+    """matplotlib's handle on the installed face (by family and weight, so that the right face
+    of a .ttc collection is drawn, not its first one)."""
+    return font_manager.FontProperties(family=font.family, weight="normal", style="normal")
 
 
 def period_title(kind: str, f: Figures) -> str:
@@ -66,8 +60,7 @@ def _bars(prop, title: str, labels: list[str], series: list[tuple[str, list[int]
     ax.set_xlim(left=0, right=max([1] + [v for _, values, _ in series for v in values]) * 1.15)
     ax.set_title(title, fontproperties=prop, fontsize=14)
     ax.set_xlabel(unit, fontproperties=prop)
-    for tick in ax.get_yticklabels():
-        tick.set_fontproperties(prop)
+    ax.tick_params(labelfontfamily=prop.get_family()[0])  # every tick label, also those made when drawn
     if len(series) > 1:
         ax.legend(prop=prop, loc="lower right")
     if note:
@@ -92,6 +85,7 @@ def _quota_line(prop, title: str, weeks: list[int], now: list, before: list | No
     ax.set_xlim(0.5, max(weeks or [1]) + 0.5)
     ax.set_ylim(bottom=0, top=max([1] + [v for v in now + (before or []) if v is not None]) * 1.2)
     ax.set_title(title, fontproperties=prop, fontsize=14)
+    ax.tick_params(labelfontfamily=prop.get_family()[0])
     ax.set_xlabel("周次", fontproperties=prop)
     ax.set_ylabel("会议场次", fontproperties=prop)
     ax.legend(prop=prop, loc="lower right")
@@ -113,8 +107,8 @@ def chart_figures(kind: str, f: Figures, before: Figures, weekly: list | None = 
     """Requests against sittings held by organiser and by type, minutes requested/planned
     against the year before, and (given the weekly sittings of the year so far and of the same
     weeks a year before) the 只减不增 line. Counts on whole-number axes, the period in every title."""
-    path, covered = cjk_font()
-    prop = font_manager.FontProperties(fname=path)
+    font = installed(SCREEN)
+    prop = font_properties(font)
     period = period_title(kind, f)
     had_before = before.weeks > 0
     figures: dict[str, Figure] = {}
@@ -131,14 +125,14 @@ def chart_figures(kind: str, f: Figures, before: Figures, weekly: list | None = 
         title = f"{period}会议申请与召开场次（{what}）"
         labels, series = grouped(requests, sittings)
         texts += [title, *labels, *(s[0] for s in series), "项场次"]
-        _check(texts, covered, path)
+        _check(texts, font)
         figures[name] = _bars(prop, title, labels, series, "数量（项/场）")
 
     title = f"{period}会议时长：申请、安排与去年同期"
     labels = ["申请时长", "安排时长", "去年同期安排"]
     values = [f.minutes_requested, f.minutes_planned, before.minutes_planned if had_before else 0]
     texts += [title, *labels, "分钟", NO_RECORD]
-    _check(texts, covered, path)
+    _check(texts, font)
     if not had_before:
         labels, values = labels[:2], values[:2]
     figures["minutes.png"] = _bars(prop, title, labels, [("分钟", values, "#c0504d")], "分钟", "" if had_before else f"去年同期：{NO_RECORD}")
@@ -146,7 +140,7 @@ def chart_figures(kind: str, f: Figures, before: Figures, weekly: list | None = 
     if weekly is not None:
         title = f"{f.start.year}年只减不增：每周会议场次与去年同期"
         texts += [title, "本年", "去年同期", "周次", "会议场次"]
-        _check(texts, covered, path)
+        _check(texts, font)
         has_record = weekly_before is not None and any(v is not None for v in weekly_before)
         figures["quota.png"] = _quota_line(prop, title, list(range(1, len(weekly) + 1)), weekly, weekly_before if has_record else None)
 

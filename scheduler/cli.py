@@ -585,6 +585,9 @@ def token() -> None:
     """订阅令牌：发放、列出、吊销（台账中只存哈希值）。"""
 
 
+TOKEN_KINDS_ZH = {"leader": "领导", "unit": "单位", "room": "会议室", "staff": "工作人员"}
+
+
 def _feed_for(ledger: Ledger, name: str, kind: str) -> tuple[str, str]:
     """(the published file a token for NAME opens, NAME as stored)."""
     if kind == "staff":
@@ -626,7 +629,7 @@ def token_issue(name: str, kind: str, base_url: str, ledger_path: Path) -> None:
         ledger.add_token(name=stored, kind=kind, feed=feed, token_hash=token_hash(secret), now=_now(None))
     scheme, _, host = base_url.rpartition("://")
     scheme, host = (scheme or "http").lower(), host.rstrip("/")
-    click.echo(f"{kind} {stored}: {feed}")
+    click.echo(f"{TOKEN_KINDS_ZH[kind]} {stored}：{feed}")
     click.echo(f"  {scheme}://{host}/feeds/{secret}.ics")
     click.echo(f"  webcal://{host}/feeds/{secret}.ics")
     if kind == "staff":
@@ -640,7 +643,7 @@ def token_list(ledger_path: Path) -> None:
     with Ledger(ledger_path, create=False) as ledger:
         for t in ledger.tokens():
             state = f"已吊销 {t.revoked_at}" if t.revoked_at else "有效"
-            click.echo(f"{t.id}\t{t.kind}\t{t.name}\t{t.feed}\t发放于 {t.created_at}\t{state}")
+            click.echo(f"{t.id}\t{TOKEN_KINDS_ZH.get(t.kind, t.kind)}\t{t.name}\t{t.feed}\t发放于 {t.created_at}\t{state}")
 
 
 @token.command("revoke")

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from . import fonts
 from .xlsx import workbook_bytes
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
 
@@ -32,8 +33,8 @@ _finish = workbook_bytes  # scheduler/xlsx.py: the same bytes for the same conte
 
 # --- plan.xlsx ----------------------------------------------------------------------------------
 
-BODY_FONT = "宋体"  # SimSun; LibreOffice and Excel fall back to another CJK serif where missing
-HEADING_FONT = "黑体"  # SimHei
+BODY_FONT = fonts.BODY.name  # 宋体: the office's machines have it (see fonts.py for why the name is fixed)
+HEADING_FONT = fonts.HEADING.name  # 黑体
 BODY_SIZE = 10.5  # 五号
 LINE_HEIGHT = 15.0  # points per wrapped line at BODY_SIZE (CJK fonts are taller than Latin ones)
 PRINT_LINE = Side(style="thin", color="000000")

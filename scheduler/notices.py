@@ -18,12 +18,14 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
+from . import fonts
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
 
-TITLE_FONT = "方正小标宋简体"  # the official title face; Word and LibreOffice fall back to another CJK face
-BODY_FONT = "仿宋_GB2312"
-HEADING_FONT = "黑体"
+TITLE_FONT = fonts.NOTICE_TITLE.name  # 方正小标宋简体, the title face of official documents
+BODY_FONT = fonts.NOTICE_BODY.name  # 仿宋_GB2312
+HEADING_FONT = fonts.HEADING.name  # 黑体
 ARRIVE_BEFORE = timedelta(minutes=10)  # units sign in this long before their first item
 NUMBERS = "一二三四五六七八九十"
 
@@ -171,6 +173,7 @@ def notice_document(problem: Problem, plan: Plan, s: Sitting, *, now: datetime) 
     _para(doc, office or "（印发单位）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _para(doc, f"{now.year}年{now.month}月{now.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
+    _declare_fonts(doc, (fonts.NOTICE_TITLE, fonts.NOTICE_BODY, fonts.HEADING))
     props = doc.core_properties
     stamp = now.replace(tzinfo=None) - (now.utcoffset() or timedelta(0))
     props.author = props.last_modified_by = "scheduler"
@@ -180,6 +183,20 @@ def notice_document(problem: Problem, plan: Plan, s: Sitting, *, now: datetime) 
     raw = io.BytesIO()
     doc.save(raw)
     return _repack(raw.getvalue(), now)
+
+
+def _declare_fonts(doc, faces) -> None:
+    """Each face in the document's font table with its other name (w:altName), the GB2312
+    character set and serif or sans: what a word processor without the face goes by to pick
+    its own Chinese face of the same kind."""
+    part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    table = etree.fromstring(part.blob)
+    for face in faces:
+        font = etree.SubElement(table, qn("w:font"))
+        font.set(qn("w:name"), face.name)
+        for tag, value in (("w:altName", face.alias), ("w:charset", "86"), ("w:family", "roman" if face.generic == "serif" else "swiss"), ("w:pitch", "variable")):
+            etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)  # a plain part: python-docx keeps its bytes
 
 
 def _repack(data: bytes, now: datetime) -> bytes:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import fonts
 from .domain import (
     LevelResult,
     ANY_PART, COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
@@ -265,7 +266,7 @@ def part_of_day(moment: datetime) -> str:
 
 CSS = """
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 16px; color: #222; line-height: 1.4; }
+body { font-family: SCREEN_FONTS; margin: 16px; color: #222; line-height: 1.4; }
 h1 { font-size: 20px; margin: 0 0 8px; }
 h2 { font-size: 16px; margin: 16px 0 6px; }
 a { color: #1a56a0; }
@@ -298,6 +299,8 @@ ol.items { margin: 2px 0 0 18px; padding: 0; }
 table.changes { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.changes th, table.changes td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
 table.changes th { background: #f0f0f0; }
+table.changes td:first-child { white-space: nowrap; overflow-wrap: normal; }
+#changes th:nth-child(1) { width: 4em; } #changes th:nth-child(2) { width: 16em; } #changes th:nth-child(3), #changes th:nth-child(4) { width: 12em; }
 .days { display: none; }
 .day h3 { font-size: 15px; margin: 12px 0 4px; border-bottom: 2px solid #c33; }
 .card { border: 1px solid #ccc; border-left: 5px solid #4a7; border-radius: 6px; padding: 6px 8px; margin: 6px 0; background: #fff; }
@@ -333,7 +336,7 @@ footer { margin-top: 14px; color: #666; font-size: 12px; }
   ol.items { margin: 0 0 0 11px; }
   .leader-sheet:target { font-size: 12px; }
 }
-"""
+""".replace("SCREEN_FONTS", fonts.css_stack(fonts.SCREEN))
 
 
 def _hm(moment: datetime) -> str:

@@ -25,7 +25,7 @@ from scheduler.cli import CLICK_MESSAGES, cli
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Names a staff member reads as names, not as English prose.
 TECHNICAL = {"ISO", "JSON", "CSV", "HTTP", "SQLite", "PNG", "SHA", "http", "https", "webcal", "Ctrl", "xlsx", "docx", "toml", "ics"}
-FILE_NAME = re.compile(r"(?:[\w.-]+/)*[\w.-]+\.(?:toml|xlsx|json|sqlite|docx|ics|png|csv|html)\b|calendars/[\w/-]*|new-week/?|https?://\S+|mon\.\.sun")
+FILE_NAME = re.compile(r"https?://\S+|(?:/[\w.-]+)+/?|(?:[\w.-]+/)*[\w.-]+\.(?:toml|xlsx|json|sqlite|docx|ics|png|csv|html)\b|calendars/[\w/-]*|new-week/?|mon\.\.sun")
 
 
 def _commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -63,9 +63,9 @@ NAMES = _names()
 def english_words(text: str, *, typed: tuple[str, ...] = ()) -> list[str]:
     """Latin words of three letters or more that are neither names, file names, technical names
     nor what the user typed."""
-    for value in typed:
-        text = text.replace(value, " ")
     text = FILE_NAME.sub(" ", text)
+    for value in sorted(typed, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
     text = re.sub(r"--?[A-Za-z][\w-]*", " ", text)  # option names
     text = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", " ", text)  # week.toml keys (time_limit_seconds)
     return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in NAMES and w not in TECHNICAL]

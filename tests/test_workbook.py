@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -17,6 +18,7 @@ from scheduler.excel import INTERNAL_SHEET, MAIN_SHEET, lines_needed, plan_workb
 from tests.conftest import NOW, at, make_plan, make_problem, make_request, make_sitting
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+FONTCONFIG = Path(__file__).resolve().parent.parent / "docs" / "fontconfig" / "65-scheduler-cjk.conf"
 PDFTOTEXT = shutil.which("pdftotext")
 
 
@@ -172,9 +174,14 @@ def pdf_pages(book_bytes, tmp_path_factory):
         pytest.skip("LibreOffice (libreoffice-calc-nogui) or poppler-utils is not installed")
     folder = tmp_path_factory.mktemp("print")
     (folder / "plan.xlsx").write_bytes(book_bytes)
+    # a machine without the office faces, set up as the README says (docs/fontconfig/)
+    (folder / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include><include>{FONTCONFIG}</include></fontconfig>\n',
+        encoding="utf-8",
+    )
     subprocess.run(
         [SOFFICE, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--convert-to", "pdf", "--outdir", str(folder), str(folder / "plan.xlsx")],
-        check=True, capture_output=True, timeout=240,
+        check=True, capture_output=True, timeout=240, env={**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")},
     )
     pdf = folder / "plan.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
@@ -183,17 +190,17 @@ def pdf_pages(book_bytes, tmp_path_factory):
         subprocess.run([PDFTOTEXT, "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
         for n in range(1, pages + 1)
     ]
-    return info, texts
+    return info, texts, subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
 
 
 def test_printed_on_a4_landscape(pdf_pages):
-    info, _ = pdf_pages
+    info, _, _ = pdf_pages
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
     assert (round(width), round(height)) == (842, 595)
 
 
 def test_the_circulated_table_prints_one_page_wide(pdf_pages, example_problem, example_plan):
-    _, pages = pdf_pages
+    _, pages, _ = pdf_pages
     first = [n for n, text in enumerate(pages) if re.search(r"^\s*一周会议安排表\s+第 \d+ 页", text, re.M)]  # its footer
     assert first[0] == 0 and first == list(range(len(first)))  # the table's pages come first
     assert 1 <= len(first) <= 4
@@ -210,3 +217,14 @@ def test_the_circulated_table_prints_one_page_wide(pdf_pages, example_problem, e
             assert r.title[:8] in body, r.title
     # one page per leader (a week of one leader fits a page), then the internal sheet
     assert len(pages) <= len(first) + len(example_problem.leaders) + 4
+
+
+def test_printed_characters_come_from_chinese_faces(pdf_pages):
+    """宋体 and 黑体 are named (the office's machines have them); on a machine without them, set up
+    with docs/fontconfig/, the table prints in a Song (serif) face and the headings in a Hei (sans)
+    face of Simplified Chinese, and every character comes from a Chinese face: no boxes."""
+    _, pages, fonts_used = pdf_pages
+    faces = [line.split()[0] for line in fonts_used.splitlines()[2:] if line.strip()]
+    assert any("SerifCJK" in face for face in faces) and any("SansCJK" in face for face in faces), faces
+    text = "".join(pages)
+    assert "\ufffd" not in text and "一周会议安排表" in text
