@@ -170,9 +170,10 @@ def source_rows(problem: Problem) -> list[dict]:
 
 
 def where_from(source: dict) -> str:
-    """「extra.csv 第2行」, 「week.xlsx「会议申请」第5行」: a source row's place, in Chinese."""
-    sheet = f"「{source['sheet']}」" if source["sheet"] else ""
-    return f"{source['source']}{sheet}第{source['row']}行"
+    """「extra.csv，第2行」, 「week.xlsx，工作表「会议申请」，第5行」: a source row's place, said as
+    input errors say it."""
+    sheet = f"，工作表「{source['sheet']}」" if source["sheet"] else ""
+    return f"{source['source']}{sheet}，第{source['row']}行"
 
 
 def sitting_rows(problem: Problem, plan: Plan) -> list[dict]:

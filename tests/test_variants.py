@@ -114,7 +114,7 @@ def test_each_kind_of_variant_publishes_cleanly(kind, tmp_path, example_problem,
         x01 = sources["X01"]
         assert x01["added"] and (x01["source"], x01["sheet"], x01["row"]) == ("extra.csv", None, 2)
         assert x01["cells"] == list(zip(EXTRA_HEADER.split(","), EXTRA_ROW.split(",")))  # the whole row, the unread column too
-        assert "追加的申请 X01 已连同输入行（extra.csv第2行）记入台账" in printed
+        assert "追加的申请 X01 已连同输入行（extra.csv，第2行）记入台账" in printed
         if "X01" in held:
             assert after[("all.ics", "X01-20261207@scheduler")][0] == 0
     else:
