@@ -7,7 +7,9 @@ at the first free time and the smallest room that fits.
   (`within_kind_max_length`), so it may break that one rule.
 - `warm_starts` are the solver's seeds: the same greedy at each request's planned length (every
   hard rule kept), in several orders — priority, most constrained first (fewest possible starts,
-  then longest), longest first — best first by the scheduling level's value.
+  then longest), longest first — then a repair pass (a request left out may take the place of
+  one sitting in its way when that sitting fits elsewhere), best first by the scheduling level's
+  value.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import defaultdict
 
 from .busy import RECEPTION, fixed_busy
 from .domain import Item, Plan, Problem, RETURNED, MeetingRequest, Sitting, SolveStats
+from .model import compatible_rooms
 from .related import Candidate, planned_minutes
 from .timegrid import item_starts, sitting_starts
 
@@ -96,10 +99,9 @@ class Occupancy:
 
 
 def _fits(problem: Problem, block):
-    index = problem.request_index
-    size = max(index[rid].attendees for rid in block.request_ids)
-    video = any(index[rid].needs_video for rid in block.request_ids)
-    return [room for room in sorted(problem.rooms, key=lambda room: (room.capacity, room.id)) if room.capacity >= size and (room.video or not video)]
+    """The rooms the block may use (model.compatible_rooms), smallest first."""
+    allowed = set(compatible_rooms(problem, block.request_ids))
+    return [room for room in sorted(problem.rooms, key=lambda room: (room.capacity, room.id)) if room.id in allowed]
 
 
 def _starts(problem: Problem, block):
@@ -133,7 +135,7 @@ def _plan(problem: Problem, placed: dict) -> Plan:
     return Plan(week=problem.week, sittings=tuple(sorted(sittings, key=lambda s: (s.start, s.room))), outcomes=(), stats=SolveStats(status="BASELINE"))
 
 
-def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
+def greedy(problem: Problem, blocks, groups=(), pinned=(), *, repair: bool = True) -> Plan:
     """Each block (a related.Candidate: one request, or related requests back to back) in the
     order given, at its first free start in the smallest free room that fits; a block whose
     requests are already placed is skipped. Then a merge pass: each group (largest and most
@@ -153,6 +155,8 @@ def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
         if at is not None:
             placed[block.key] = (block, at)
             owner.update(dict.fromkeys(block.request_ids, block.key))
+    if repair:
+        _repair(occupancy, placed, owner, blocks, keep=frozenset(b.key for b, _, _ in pinned))
     for group in groups:
         mine = {owner.get(rid) for rid in group.request_ids}
         if None in mine or len(mine) == 1 and len(placed[next(iter(mine))][0].request_ids) >= len(group.request_ids):
@@ -173,6 +177,68 @@ def greedy(problem: Problem, blocks, groups=(), pinned=()) -> Plan:
     return _plan(problem, placed)
 
 
+# Moves tried by _repair, in all and per block left out: counts, not a clock, so the result is
+# deterministic; the per-block share keeps one hopeless request from using up the rest.
+REPAIR_TRIES, REPAIR_TRIES_PER_BLOCK = 20_000, 500
+
+
+def _repair(occupancy: Occupancy, placed: dict, owner: dict, blocks, keep=frozenset()) -> None:
+    """One-step ejection for the blocks left out: at each start of a block, each placed sitting in
+    its way (same time, and a shared leader or a room it could use) is taken out; if the block
+    then fits and the sitting taken out fits somewhere else, both stay. Sittings in `keep` (a
+    published plan's) are not moved. At most REPAIR_TRIES moves in all, REPAIR_TRIES_PER_BLOCK
+    for each block."""
+    problem = occupancy.problem
+    leaders_of = {key: set(occupancy.needs(block)) for key, (block, _) in placed.items()}
+    on_day = defaultdict(set)  # day -> keys of the sittings placed on it
+    for key, (_, (s, _)) in placed.items():
+        on_day[s // 1440].add(key)
+    tries = 0
+    for block in blocks:
+        if any(rid in owner for rid in block.request_ids):
+            continue
+        fits = _fits(problem, block)
+        room_ids = {room.id for room in fits}
+        mine = set(occupancy.needs(block))
+        budget = tries + REPAIR_TRIES_PER_BLOCK
+        for start in _starts(problem, block):
+            if tries >= budget:
+                break
+            end = start + block.length
+            in_way = sorted(
+                key for key in on_day[start // 1440]
+                for other, (s, room) in [placed[key]]
+                if key not in keep and s < end and start < s + other.length and (mine & leaders_of[key] or room in room_ids)
+            )
+            moved = False
+            for key in in_way:
+                if tries >= REPAIR_TRIES:
+                    return
+                tries += 1
+                other, (s, room) = placed.pop(key)
+                on_day[s // 1440].discard(key)
+                occupancy.remove(other, s)
+                here = occupancy.room_for(block, start, fits)
+                if here is not None:
+                    occupancy.add(block, start, here)
+                    there = _place(occupancy, other)
+                    if there is not None:
+                        placed[key] = (other, there)
+                        on_day[there[0] // 1440].add(key)
+                        placed[block.key] = (block, (start, here))
+                        on_day[start // 1440].add(block.key)
+                        owner.update(dict.fromkeys(block.request_ids, block.key))
+                        leaders_of[block.key] = mine
+                        moved = True
+                        break
+                    occupancy.remove(block, start)
+                occupancy.add(other, s, room)
+                placed[key] = (other, (s, room))
+                on_day[s // 1440].add(key)
+            if moved:
+                break
+
+
 def _alone(problem: Problem, requests, minutes_of) -> list[Candidate]:
     return [Candidate(key=r.id, request_ids=(r.id,), minutes=(minutes_of(r),)) for r in requests]
 
@@ -182,7 +248,7 @@ def _open(problem: Problem) -> list[MeetingRequest]:
 
 
 def baseline_plan(problem: Problem) -> Plan:
-    return greedy(problem, _alone(problem, sorted(_open(problem), key=_priority), lambda r: r.minutes))
+    return greedy(problem, _alone(problem, sorted(_open(problem), key=_priority), lambda r: r.minutes), repair=False)
 
 
 def schedule_value(problem: Problem, plan: Plan) -> int:
@@ -214,16 +280,25 @@ def warm_starts(problem: Problem, candidates=(), previous: Plan | None = None) -
         "longest": sorted(requests, key=lambda r: (not r.urgent, -planned(r) * len(r.everyone), r.id)),
     }
     groups = sorted((c for c in candidates if len(c.request_ids) > 1 and not c.shortened), key=lambda c: (-len(c.request_ids), -c.strength, c.key))
-    plans = []
+    builds = {}  # name -> greedy(repair=...) for that order
     if previous is not None:
         by_ids = {(c.request_ids, c.minutes): c for c in candidates}
         pinned = [
             (by_ids[key], problem.clock.minute(s.start), s.room) for s in previous.sittings
             if (key := (s.request_ids, tuple(i.minutes for i in s.items))) in by_ids
         ]
-        plans.append(("published", greedy(problem, _alone(problem, orders["most_constrained"], planned), groups, pinned)))
-    plans += [(name, greedy(problem, _alone(problem, order, planned), groups)) for name, order in orders.items()]
+        builds["published"] = lambda repair: greedy(problem, _alone(problem, orders["most_constrained"], planned), groups, pinned, repair=repair)
+    for name, order in orders.items():
+        builds[name] = lambda repair, order=order: greedy(problem, _alone(problem, order, planned), groups, repair=repair)
     if groups:
-        plans.append(("related_first", greedy(problem, [*groups, *_alone(problem, orders["priority"], planned)])))
-    ranked = sorted(enumerate(plans), key=lambda x: (-schedule_value(problem, x[1][1]), len(x[1][1].sittings), x[0]))
-    return [plan for _, plan in ranked]
+        builds["related_first"] = lambda repair: greedy(problem, [*groups, *_alone(problem, orders["priority"], planned)], repair=repair)
+
+    def rank(plans):
+        order = list(builds)
+        return sorted(plans, key=lambda x: (-schedule_value(problem, x[1]), len(x[1].sittings), order.index(x[0])))
+
+    # Every order without the repair pass (cheap), then the best one again with it: the repair
+    # only ever adds requests, and running it once keeps the warm start quick on large weeks.
+    ranked = rank([(name, build(False)) for name, build in builds.items()])
+    best = ranked[0][0]
+    return rank([(best, builds[best](True)), *ranked[1:]])

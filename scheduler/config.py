@@ -102,6 +102,7 @@ class Settings:
     max_items_per_sitting: int = 6
     opening_overhead_minutes: int = 10
     travel_buffer_minutes: int = 20
+    room_size_choices: int = 3  # a sitting uses a room of one of the N smallest sizes that hold it
     time_limit_seconds: float = 30.0
     office_hours: OfficeHours = field(default_factory=OfficeHours)
     kinds: dict[str, KindCaps] = field(default_factory=lambda: dict(DEFAULT_KINDS))
@@ -135,7 +136,7 @@ class Settings:
 
 KNOWN_KEYS = {
     "week", "timezone", "grain_minutes", "deadline", "no_meeting_days", "max_sitting_minutes",
-    "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes",
+    "max_items_per_sitting", "opening_overhead_minutes", "travel_buffer_minutes", "room_size_choices",
     "time_limit_seconds", "office_hours", "kinds", "calendar", "similarity_threshold", "seed",
     "workers", "deterministic", "repeat_weeks", "quota", "policy", "city", "office", "forbid_merge",
 }
@@ -150,6 +151,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_items_per_sitting": (1, 20),
     "opening_overhead_minutes": (0, 60),
     "travel_buffer_minutes": (0, 240),
+    "room_size_choices": (1, 20),
     "time_limit_seconds": (0.1, 3600),
     "similarity_threshold": (0.01, 1),
     "seed": (0, 2**31 - 1),

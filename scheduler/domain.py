@@ -303,7 +303,7 @@ class SolveStats:
     candidates: int = 0
     variables: int = 0
     levels: tuple[LevelResult, ...] = ()
-    wall_cap_hit: bool = False  # the outer wall-clock safety cap stopped a stage (reported)
+    stopped_at: str = ""  # the level the run's wall-clock limit cut short, "" when all finished (reported)
     warm_start: str = ""  # the construction heuristic whose plan seeded the search
 
 

@@ -44,27 +44,29 @@ def _day(d) -> str:
 
 
 class Budget:
-    """The deterministic time left for explanation solves."""
+    """The deterministic time left for explanation solves, and the run's wall-clock deadline
+    (solve.Deadline): past it, no more solves (the reasons then omit what a solve would prove)."""
 
-    def __init__(self, total: float) -> None:
+    def __init__(self, total: float, deadline=None) -> None:
         self.left = total
+        self.deadline = deadline
 
     def solve(self, model: cp_model.CpModel, options, seconds: float = CHECK_BUDGET) -> tuple[int, cp_model.CpSolver] | None:
-        if self.left <= 0:
+        if self.left <= 0 or (self.deadline is not None and self.deadline.passed()):
             return None
         from .solve import SolveOptions, parameters
 
         solver = cp_model.CpSolver()
-        parameters(solver, SolveOptions(seed=options.seed, workers=1, deterministic=True), min(seconds, max(self.left, 0.05)))
+        parameters(solver, SolveOptions(seed=options.seed, workers=1, deterministic=True), min(seconds, max(self.left, 0.05)), self.deadline)
         status = solver.solve(model)
         self.left -= solver.response_proto.deterministic_time
         return status, solver
 
 
-def explain(problem: Problem, plan: Plan, pairs: dict[tuple[str, str], Relation], options, budget: float, solution=None) -> tuple[Outcome, ...]:
+def explain(problem: Problem, plan: Plan, pairs: dict[tuple[str, str], Relation], options, budget: float, solution=None, deadline=None) -> tuple[Outcome, ...]:
     """Every request's outcome with its reasons. `solution` is the staged search (solve.py),
     whose snapshots let a shortening be checked against the levels above it."""
-    time_left = Budget(budget)
+    time_left = Budget(budget, deadline)
     placed = {item.request_id: (s, item) for s in plan.sittings for item in s.items}
     out = []
     for request in problem.requests:

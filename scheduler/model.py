@@ -83,10 +83,15 @@ class ModelContext:
 
 
 def compatible_rooms(problem: Problem, request_ids) -> list[str]:
+    """The rooms a sitting of these requests may use: they hold everyone (room_fits_attendees),
+    have video if an item needs it (video_needs_video_room), and are of one of the
+    `room_size_choices` smallest sizes that do (room_not_oversized)."""
     index = problem.request_index
     size = max(index[r].attendees for r in request_ids)
     video = any(index[r].needs_video for r in request_ids)
-    return [room.id for room in problem.rooms if room.capacity >= size and (room.video or not video)]
+    fitting = [room for room in problem.rooms if room.capacity >= size and (room.video or not video)]
+    sizes = sorted({room.capacity for room in fitting})[: problem.settings.room_size_choices]
+    return [room.id for room in fitting if room.capacity in sizes]
 
 
 def candidate_starts(problem: Problem, c: Candidate) -> tuple[int, ...]:
@@ -224,23 +229,16 @@ def post_leader_travel_buffer(ctx: ModelContext) -> None:
     capacity = 2 * (-(-2 * buffer // problem.settings.grain_minutes)) + 2
     per_leader = defaultdict(lambda: defaultdict(list))  # leader -> building -> [(interval, demand)]
     for v in ctx.vars:
-        by_building = _building_literals(ctx, v)
-        inside = {}
-        for building in buildings:
-            lits = by_building.get(building, [])
-            inside[building] = model.new_bool_var(f"in_building[{v.candidate.key},{building}]")
-            model.add(inside[building] == sum(lits))
+        inside, elsewhere = _building_presence(ctx, v, buildings)
         for leader in sorted(v.leaders(problem)):
             a_from, a_to = _leader_extent(v, problem, leader)
             for building in buildings:
-                if by_building.get(building):
+                if building in inside:
                     wide = model.new_optional_fixed_size_interval_var(
                         v.start + a_from - buffer, a_to - a_from + 2 * buffer, inside[building], f"wide[{leader},{v.candidate.key},{building}]"
                     )
                     per_leader[leader][building].append((wide, 1))
-                elsewhere = model.new_bool_var(f"elsewhere[{leader},{v.candidate.key},{building}]")
-                model.add(elsewhere == v.present - inside[building])
-                span = model.new_optional_fixed_size_interval_var(v.start + a_from, a_to - a_from, elsewhere, f"span[{leader},{v.candidate.key},{building}]")
+                span = model.new_optional_fixed_size_interval_var(v.start + a_from, a_to - a_from, elsewhere[building], f"span[{leader},{v.candidate.key},{building}]")
                 per_leader[leader][building].append((span, capacity))
     for leader, spans in _fixed_busy(problem).items():
         if leader not in per_leader:
@@ -257,6 +255,38 @@ def post_leader_travel_buffer(ctx: ModelContext) -> None:
         for items in per_leader[leader].values():
             if any(d == 1 for _, d in items) and any(d == capacity for _, d in items):
                 model.add_cumulative([i for i, _ in items], [d for _, d in items], capacity)
+
+
+def _building_presence(ctx: ModelContext, v: CandidateVars, buildings) -> tuple[dict, dict]:
+    """Literals for "the candidate sits in building B" (only buildings where it has a room) and
+    "it sits, but not in B" (every building). New variables only where no existing literal says
+    it: a candidate with rooms in one building is there exactly when present; with rooms in two,
+    being elsewhere than one is being in the other."""
+    model = ctx.model
+    by_building = _building_literals(ctx, v)
+    inside = {}
+    for building in buildings:
+        lits = by_building.get(building)
+        if not lits:
+            continue
+        if len(by_building) == 1:
+            inside[building] = v.present
+        elif len(lits) == 1:
+            inside[building] = lits[0]
+        else:
+            inside[building] = model.new_bool_var(f"in_building[{v.candidate.key},{building}]")
+            model.add(inside[building] == sum(lits))
+    elsewhere = {}
+    for building in buildings:
+        others = [b for b in inside if b != building]
+        if building not in inside:
+            elsewhere[building] = v.present
+        elif len(others) == 1:
+            elsewhere[building] = inside[others[0]]
+        else:
+            elsewhere[building] = model.new_bool_var(f"elsewhere[{v.candidate.key},{building}]")
+            model.add(elsewhere[building] == v.present - inside[building])
+    return inside, elsewhere
 
 
 def _leader_extent(v: CandidateVars, problem: Problem, leader: str) -> tuple[int, int]:
@@ -291,6 +321,7 @@ def post_within_office_hours(ctx: ModelContext) -> None:
 
 post_fixed_events_kept = post_within_request_window = post_within_part_of_day = post_within_office_hours
 post_no_meeting_day = post_within_kind_max_length = post_video_needs_video_room = post_within_office_hours
+post_room_not_oversized = post_room_fits_attendees  # compatible_rooms
 
 
 def post_sitting_is_well_formed(ctx: ModelContext) -> None:

@@ -115,7 +115,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "input": input,
         "solver": {
             "status": plan.stats.status, "candidates": plan.stats.candidates, "warm_start": plan.stats.warm_start,
-            "deterministic_time": round(plan.stats.deterministic_time, 3), "wall_cap_hit": plan.stats.wall_cap_hit,
+            "deterministic_time": round(plan.stats.deterministic_time, 3), "stopped_at": plan.stats.stopped_at,
             "levels": [{"name": lv.name, "value": lv.value, "bound": lv.bound, "proven": lv.proven} for lv in plan.stats.levels],
         },
         "burden": comparison(problem, plan),

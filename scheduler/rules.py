@@ -89,6 +89,20 @@ def check_room_fits_attendees(problem: Problem, plan: Plan):
             yield Violation("room_fits_attendees", f"{s.id}: {s.attendees} attendees in {s.room} (capacity {rooms[s.room].capacity})")
 
 
+def check_room_not_oversized(problem: Problem, plan: Plan):
+    """A sitting's room is of one of the `room_size_choices` smallest sizes that would hold it
+    (with video where an item needs it): a small meeting is not put in the big hall."""
+    rooms, index = problem.room_index, problem.request_index
+    choices = problem.settings.room_size_choices
+    for s in plan.sittings:
+        if s.room not in rooms:
+            continue
+        video = any(index[i.request_id].needs_video for i in s.items if i.request_id in index)
+        sizes = sorted({r.capacity for r in problem.rooms if r.capacity >= s.attendees and (r.video or not video)})
+        if rooms[s.room].capacity in sizes[choices:]:
+            yield Violation("room_not_oversized", f"{s.id}: {s.attendees} attendees in {s.room} (capacity {rooms[s.room].capacity}), smaller rooms of {choices} sizes would hold them")
+
+
 def check_video_needs_video_room(problem: Problem, plan: Plan):
     rooms, index = problem.room_index, problem.request_index
     for s in plan.sittings:
@@ -201,6 +215,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("leader_travel_buffer", HARD, "领导在不同楼宇间转场须留足路途时间", "领导转场路途时间不足", check_leader_travel_buffer),
     Rule("room_not_double_booked", HARD, "同一会议室同一时间只安排一场", "会议室已被占用", check_room_not_double_booked),
     Rule("room_fits_attendees", HARD, "会议室容纳人数不少于参会人数", "没有容纳得下的会议室", check_room_fits_attendees),
+    Rule("room_not_oversized", HARD, "会议室不过大：只用容纳得下的最小几档（room_size_choices）会议室", "容纳得下的较小会议室均已占用", check_room_not_oversized),
     Rule("video_needs_video_room", HARD, "视频、电视电话会议须安排在有视频设备的会议室", "没有容纳得下的视频会议室", check_video_needs_video_room),
     Rule("within_office_hours", HARD, "只在工作日办公时间内安排，不跨午休", "申请的日期均不是工作日，或时长超过半天的办公时间", check_within_office_hours),
     Rule("fixed_events_kept", HARD, "公务接待、固定时间会议、已有日程不得调整", "固定时间不在工作日办公时间内", check_fixed_events_kept),

@@ -3,8 +3,11 @@ after the other (lexicographic, SPEC §5), turn the answer into a Plan, and expl
 
 Determinism: every CP-SAT call runs on a *deterministic* budget (`max_deterministic_time`, a
 fixed seed, interleaved workers), never on wall-clock time, so the same inputs give the same
-plan on an idle or a loaded machine. A wall-clock cap exists only as an outer safety net; when
-it bites, the plan says so (`SolveStats.wall_cap_hit`).
+plan on an idle or a loaded machine. The budget is planned to fit in `time_limit_seconds` on
+the reference machine (`dtime_rate`). The wall clock only bounds the run (`Deadline`: the time
+limit x OVERRUN_FACTOR + OVERRUN_EXTRA): a level cut short by it is thrown away whole and the
+levels after it are skipped, so the plan is still the deterministic result of the levels that
+finished, and the plan says where it stopped (`SolveStats.stopped_at`).
 """
 
 from __future__ import annotations
@@ -27,14 +30,19 @@ from .rules import LEVELS, check
 logger = logging.getLogger(__name__)
 
 # time_limit_seconds is turned into CP-SAT deterministic seconds at this rate: measured on the
-# reference machine (2 cores, scripts/benchmark.py), one deterministic second of this model takes
-# about four seconds of wall time. The rate is a constant, so the plan never depends on the clock.
+# reference machine (2 cores, scripts/benchmark.py), one deterministic second of a model of
+# REFERENCE_VARIABLES variables (the example week) takes about four seconds of wall time, and
+# larger models take more per deterministic second (see `dtime_rate`). The rate depends only on
+# the model, so the plan never depends on the clock.
 DTIME_PER_SECOND = 0.25
+REFERENCE_VARIABLES = 2000
+# The run stops at OVERRUN_FACTOR x the time limit + OVERRUN_EXTRA seconds of wall time: room for a
+# machine a few times slower than the reference (or loaded), never an unbounded run.
+OVERRUN_FACTOR, OVERRUN_EXTRA = 5.0, 60.0
 # Shares of the deterministic budget: the first two levels decide the most, so they get more.
 LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 3}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
 SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
-WALL_CAP_FACTOR, WALL_CAP_EXTRA = 20.0, 60.0  # the safety cap: 20x the expected wall time + 60 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,7 @@ class Progress:
     value: int
     bound: int
     seconds: float
+    dtime: float = 0.0  # deterministic time spent so far
     scheduled: int = 0  # requests placed
     combined: int = 0  # items in combined sittings
     sittings: int = 0
@@ -59,16 +68,44 @@ class SolveOptions:
     log_search: bool = False
 
 
+class Deadline:
+    """The wall-clock end of a run (time limit x OVERRUN_FACTOR + OVERRUN_EXTRA from its start).
+    Read only to stop work, never to choose between plans."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = wallclock.monotonic() + seconds
+
+    @classmethod
+    def for_limit(cls, time_limit: float) -> "Deadline":
+        return cls(OVERRUN_FACTOR * time_limit + OVERRUN_EXTRA)
+
+    def left(self) -> float:
+        return self.end - wallclock.monotonic()
+
+    def passed(self) -> bool:
+        return self.left() <= 0
+
+
+def dtime_rate(variables: int) -> float:
+    """Deterministic seconds per second of time limit for a model of this many variables: the
+    measured rate of the reference week, falling in proportion to size beyond it (one
+    deterministic second of a 5,000-variable week took about 35 s of wall time on the reference
+    machine, of the 2,000-variable example about 4 s: docs/benchmarks.md)."""
+    return DTIME_PER_SECOND * min(1.0, REFERENCE_VARIABLES / max(variables, 1)) ** 2
+
+
 def options_for(problem: Problem, time_limit: float | None = None) -> SolveOptions:
     s = problem.settings
     return SolveOptions(time_limit=time_limit or s.time_limit_seconds, seed=s.seed, workers=s.workers, deterministic=s.deterministic)
 
 
-def parameters(solver: cp_model.CpSolver, options: SolveOptions, budget: float) -> None:
-    """CP-SAT parameters for one call with `budget` deterministic seconds."""
+def parameters(solver: cp_model.CpSolver, options: SolveOptions, budget: float, deadline: Deadline | None = None) -> None:
+    """CP-SAT parameters for one call with `budget` deterministic seconds, stopped at the
+    run's `deadline` (wall clock) if it comes first."""
     p = solver.parameters
     p.max_deterministic_time = budget
-    p.max_time_in_seconds = WALL_CAP_FACTOR * budget / DTIME_PER_SECOND + WALL_CAP_EXTRA
+    if deadline is not None:
+        p.max_time_in_seconds = max(deadline.left(), 0.01)
     p.random_seed = options.seed
     p.num_workers = options.workers
     # Deterministic: the workers interleave in a fixed order, so the same inputs give the same
@@ -85,29 +122,33 @@ def parameters(solver: cp_model.CpSolver, options: SolveOptions, budget: float) 
 
 def solve(
     problem: Problem, options: SolveOptions | None = None, on_progress: Callable[[Progress], None] | None = None, *, previous: Plan | None = None,
+    deadline: Deadline | None = None,
 ) -> Plan:
     """The week's plan. Requests that cannot be placed are in the outcomes with the reason.
-    With `previous` (a published plan) the plan changes as little as it can."""
+    With `previous` (a published plan) the plan changes as little as it can. `deadline` (wall
+    clock) defaults to the time limit's (Deadline.for_limit)."""
     from .explain import explain  # explain.py uses this module's parameters()
 
     options = options or options_for(problem)
     started = wallclock.monotonic()
+    deadline = deadline or Deadline.for_limit(options.time_limit)
     pairs = relations(problem)
     cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
     ctx = build_model(problem, cands, previous)
-    search = StagedSearch(ctx, options, started, on_progress)
+    rate = dtime_rate(len(ctx.model.proto.variables))
+    search = StagedSearch(ctx, options, started, on_progress, rate=rate, deadline=deadline)
     search.run()
     sittings = extract(problem, ctx.vars, search.solution)
     stats = SolveStats(
         status=search.status, seconds=wallclock.monotonic() - started, deterministic_time=search.dtime,
         first_solution_seconds=search.first, candidates=len(cands), variables=len(ctx.model.proto.variables),
-        levels=tuple(search.levels), wall_cap_hit=search.wall_cap_hit, warm_start=search.warm_name,
+        levels=tuple(search.levels), warm_start=search.warm_name, stopped_at=search.stopped_at,
     )
     plan = Plan(week=problem.week, sittings=sittings, outcomes=(), stats=stats)
     violations = check(problem, plan)
     if violations:  # a bug in the model: never hand such a plan to staff
         raise AssertionError("plan breaks hard rules: " + "; ".join(f"{v.rule}: {v.message}" for v in violations[:5]))
-    outcomes = explain(problem, plan, pairs, options, budget=EXPLAIN_SHARE * options.time_limit * DTIME_PER_SECOND, solution=search)
+    outcomes = explain(problem, plan, pairs, options, budget=EXPLAIN_SHARE * options.time_limit * rate, solution=search, deadline=deadline)
     return Plan(week=problem.week, sittings=sittings, outcomes=outcomes, stats=stats)
 
 
@@ -115,15 +156,23 @@ class StagedSearch:
     """Minimise the levels of the objective one after the other. Each level's value is then
     held (`expr <= value`) while the next is minimised, and the last solution is the hint of
     the next call, so a later level can never make an earlier one worse. Unused budget of a
-    level that finishes early passes on to the next."""
+    level that finishes early passes on to the next.
 
-    def __init__(self, ctx: ModelContext, options: SolveOptions, started: float, on_progress=None) -> None:
+    A level that the run's `deadline` cuts short is thrown away whole (its partial answer
+    depends on the machine's speed) and the levels after it are skipped: the plan stays the
+    deterministic result of the levels that finished (`stopped_at` names the level cut)."""
+
+    def __init__(
+        self, ctx: ModelContext, options: SolveOptions, started: float, on_progress=None, *, rate: float = DTIME_PER_SECOND, deadline: Deadline | None = None,
+    ) -> None:
         self.ctx, self.options, self.started, self.on_progress = ctx, options, started, on_progress
+        self.rate = rate
+        self.deadline = deadline or Deadline.for_limit(options.time_limit)
+        self.stopped_at = ""  # the level the deadline cut short ("" when every level finished)
         self.solution: list[int] | None = None  # a complete assignment of the model's variables
         self.levels: list[LevelResult] = []
         self.dtime = 0.0
         self.first: float | None = None
-        self.wall_cap_hit = False
         self.warm_name = ""
         self.status = "OPTIMAL"
         self.before: dict[str, cp_model.CpModel] = {}
@@ -132,7 +181,7 @@ class StagedSearch:
     def run(self) -> None:
         ctx, model = self.ctx, self.ctx.model
         self._warm_start()
-        budget = self.options.time_limit * DTIME_PER_SECOND
+        budget = self.options.time_limit * self.rate
         remaining_weight = sum(LEVEL_WEIGHTS.get(name, 1) for name, _ in LEVELS)
         for name, rules in LEVELS:
             if name in SNAPSHOTS:
@@ -143,6 +192,8 @@ class StagedSearch:
             remaining_weight -= weight
             if not terms:
                 continue
+            if self.stopped_at:
+                continue
             expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
             floor = sum(min(c * lo, c * hi) for c, v in terms for lo, hi in [_bounds(v)])
             if self.solution is not None and self._value(terms) == floor:  # nothing to gain: proven as it is
@@ -150,14 +201,20 @@ class StagedSearch:
                 self.terms[name] = terms
                 model.add(expr <= floor)
                 continue
+            if self.deadline.passed():  # out of time before this level: keep what is in hand
+                self._stop(name, terms, floor)
+                continue
             model.minimize(expr)
             self._hint()
             solver = cp_model.CpSolver()
-            parameters(solver, self.options, max(share, 0.05))
+            parameters(solver, self.options, max(share, 0.01), self.deadline)
             status = solver.solve(model)
             self.dtime += solver.response_proto.deterministic_time
-            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             current = self._value(terms)
+            if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.deadline.passed() and self.solution is not None:
+                self._stop(name, terms, floor)  # cut short by the clock: its partial answer is the machine's, not the inputs'
+                continue
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             # Only a strict improvement replaces the hint: at equal value the solution in hand
             # stays, so a re-plan keeps what it can of the published plan.
             if found and (self.solution is None or solver.objective_value < current):
@@ -169,17 +226,8 @@ class StagedSearch:
             bound = current if proven else min(current, math.ceil(solver.best_objective_bound - 1e-6))
             if not proven:
                 self.status = "FEASIBLE"
-            if status != cp_model.OPTIMAL and solver.wall_time >= solver.parameters.max_time_in_seconds * 0.98:
-                self.wall_cap_hit = True
             self.levels.append(LevelResult(name=name, value=current, bound=bound, proven=proven))
-            if self.first is None:
-                self.first = wallclock.monotonic() - self.started
-            if self.on_progress:
-                chosen = [v.candidate for v in ctx.vars if self.solution[v.present.index]]
-                self.on_progress(Progress(
-                    name, current, bound, wallclock.monotonic() - self.started, scheduled=sum(len(c.request_ids) for c in chosen),
-                    combined=sum(len(c.request_ids) for c in chosen if len(c.request_ids) > 1), sittings=len(chosen),
-                ))
+            self._report(name, current, bound)
             model.add(expr <= current)  # hold this level while the next is minimised
             self.terms[name] = terms
         model.clear_objective()
@@ -188,6 +236,25 @@ class StagedSearch:
             LevelResult(name=lv.name, value=(v := self._value(self.terms[lv.name])), bound=min(lv.bound, v), proven=lv.proven or lv.bound >= v)
             for lv in self.levels
         ]
+
+    def _report(self, name: str, value: int, bound: int) -> None:
+        """A plan is in hand (the warm start, or a level's): note the first, tell the progress bar."""
+        if self.first is None:
+            self.first = wallclock.monotonic() - self.started
+        if self.on_progress:
+            chosen = [v.candidate for v in self.ctx.vars if self.solution[v.present.index]]
+            self.on_progress(Progress(
+                name, value, bound, wallclock.monotonic() - self.started, dtime=self.dtime, scheduled=sum(len(c.request_ids) for c in chosen),
+                combined=sum(len(c.request_ids) for c in chosen if len(c.request_ids) > 1), sittings=len(chosen),
+            ))
+
+    def _stop(self, name: str, terms, floor: int) -> None:
+        """The deadline stopped the search at level `name`: the solution in hand stays, this
+        level is reported unproven, and every later level is skipped."""
+        self.stopped_at = name
+        self.status = "FEASIBLE"
+        self.levels.append(LevelResult(name=name, value=self._value(terms), bound=min(self._value(terms), floor), proven=False))
+        self.terms[name] = terms
 
     def _value(self, terms) -> int:
         if self.solution is None:
@@ -206,7 +273,8 @@ class StagedSearch:
     def _warm_start(self) -> None:
         """The best construction heuristic's plan (baseline.py), made a complete assignment by
         fixing its choices and letting CP-SAT fill in the rest. A week whose warm start is a
-        valid plan always gets a plan: a later level only ever improves on it."""
+        valid plan always gets a plan: a later level only ever improves on it. This one solve
+        is not stopped by the deadline: it is the floor every run returns."""
         ctx = self.ctx
         for name, plan in warm_starts(ctx.problem, [v.candidate for v in ctx.vars], ctx.previous):
             choices = _choices(ctx, plan)
@@ -219,12 +287,13 @@ class StagedSearch:
                 var = model.get_int_var_from_proto_index(index)
                 model.add(var == value)
             solver = cp_model.CpSolver()
-            parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * DTIME_PER_SECOND, 0.5))
+            parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * self.rate, 0.5))
             status = solver.solve(model)
             self.dtime += solver.response_proto.deterministic_time
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 self.solution = list(solver.response_proto.solution)
                 self.warm_name = name
+                self._report("warm_start", 0, 0)
                 return
 
 
@@ -311,6 +380,12 @@ def extract(problem: Problem, variables: list[CandidateVars], solution: list[int
 
 # --- the levels, for staff ------------------------------------------------------------------
 
+LEVEL_TITLES = {
+    "schedule_requests": "排入申请", "stay_close_to_published": "少改动已发布安排", "fewer_sittings": "减少会议场次", "stronger_merges": "套开关联度",
+    "fewer_attendance_trips": "减少参会人次", "avoid_shortening": "少压缩时长", "fewer_person_minutes": "减少人·小时", "rooms": "会议室选用",
+    "preferences": "时间偏好与均衡",
+}
+
 
 def level_lines(plan: Plan) -> list[str]:
     """Each level of the staged solve in plain Chinese, claiming no more than was proven:
@@ -331,8 +406,9 @@ def level_lines(plan: Plan) -> list[str]:
         elif level.name == "fewer_person_minutes":
             out.append(f"{level.value / 60:.0f}人·小时" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0) / 60:.0f}人·小时）"))
         else:
-            title = {"stay_close_to_published": "少改动已发布安排", "stronger_merges": "套开关联度", "rooms": "会议室选用", "preferences": "时间偏好与均衡"}.get(level.name, level.name)
+            title = LEVEL_TITLES.get(level.name, level.name)
             out.append(f"{title}{'已证明最优' if proven else '未证明最优'}")
-    if plan.stats.wall_cap_hit:
-        out.append("注意：求解触及墙钟安全上限，本次结果可能与其他机器不同")
+    if plan.stats.stopped_at:
+        title = LEVEL_TITLES.get(plan.stats.stopped_at, plan.stats.stopped_at)
+        out.append(f"注意：运行超过时限，在「{title}」一级停止，此后各级未再优化（方案仍满足全部硬性规则）；可增大 time_limit_seconds 或 --time-limit")
     return out

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .xlsx import add_dropdown, workbook_bytes
+from .xlsx import add_dropdown, office_font, workbook_bytes
 from .config import DEFAULT_KINDS, WEEKDAY_ALIASES, coming_monday
 from .domain import WEEKDAYS_ZH
 from .errors import ConfigError
@@ -88,7 +88,7 @@ def template_workbook(week: date, *, now: datetime, kinds: list[str] | None = No
         examples.append(list(row))
     for col in range(1, 27):
         examples.column_dimensions[get_column_letter(col)].width = 14
-    return _deterministic(wb, now)
+    return _deterministic(office_font(wb), now)
 
 
 def template_files(*, now: datetime, no_meeting_days: tuple[str, ...] = ()) -> dict[str, bytes]:

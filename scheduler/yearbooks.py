@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from .xlsx import add_dropdown, workbook_bytes
+from .xlsx import add_dropdown, office_font, workbook_bytes
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="999999")
@@ -49,7 +49,7 @@ def blank_workbook(spec, example: tuple[str, ...], *, kinds: list[str], now: dat
     for col, header in enumerate(headers, 1):
         if header in choices:
             add_dropdown(ws, col, header, choices[header], 1000)
-    return _finish(wb, now)
+    return _finish(office_font(wb), now)
 
 
 def report_workbook(sheets: list[tuple[str, list[str], list[tuple]]], *, now: datetime) -> bytes:
@@ -59,4 +59,4 @@ def report_workbook(sheets: list[tuple[str, list[str], list[tuple]]], *, now: da
         ws = wb.active if n == 0 else wb.create_sheet()
         ws.title = title[:31]
         _table(ws, headers, rows)
-    return _finish(wb, now)
+    return _finish(office_font(wb), now)

@@ -123,3 +123,20 @@ def test_with_the_fontconfig_file_the_office_names_find_free_faces_of_their_kind
         assert match(name) == "Noto Serif CJK SC", name
     for name in (fonts.HEI.name, fonts.HEI.alias, fonts.YAHEI.name):
         assert match(name) == "Noto Sans CJK SC", name
+
+
+def test_the_other_workbooks_name_the_office_body_face_too():
+    from scheduler.annual import ANNUAL_EXAMPLE, ANNUAL_SHEET
+    from scheduler.config import DEFAULT_KINDS
+    from scheduler.template import template_files
+    from scheduler.yearbooks import blank_workbook, report_workbook
+
+    books = [
+        template_files(now=NOW, no_meeting_days=())["week.xlsx"],
+        blank_workbook(ANNUAL_SHEET, ANNUAL_EXAMPLE, kinds=list(DEFAULT_KINDS), now=NOW),
+        report_workbook([("汇总", ("项目", "数值"), [("会议", 3)])], now=NOW),
+    ]
+    for data in books:
+        book = load_workbook(io.BytesIO(data))
+        names = {cell.font.name for ws in book.worksheets for row in ws.iter_rows() for cell in row if cell.value is not None}
+        assert names == {fonts.BODY.name}, names

@@ -231,6 +231,7 @@ def test_busy_ics_recurring_events_are_expanded(example_problem):
         ('[office_hours]\nsummer = "x"\n', "week.toml，设置项 office_hours.summer：「x」应为一个表（如 [office_hours.summer]），而不是文字"),
         ("seed = 99999999999999999\n", "week.toml，设置项 seed：「99999999999999999」超出允许范围（0 至 2147483647）"),
         ("travel_buffer_minutes = 100000000\n", "week.toml，设置项 travel_buffer_minutes：「100000000」超出允许范围（0 至 240）"),
+        ("room_size_choices = 0\n", "week.toml，设置项 room_size_choices：「0」超出允许范围（1 至 20）"),
         ("time_limit_seconds = inf\n", "week.toml，设置项 time_limit_seconds：「inf」超出允许范围（0.1 至 3600）"),
         ("time_limit_seconds = \"30\"\n", "week.toml，设置项 time_limit_seconds：「30」应为数字，而不是文字"),
         ('[kinds."专题会"]\nmin_minutes = 120\n', 'week.toml，设置项 kinds."专题会".min_minutes：「120」大于 max_minutes（90）'),

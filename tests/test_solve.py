@@ -11,7 +11,7 @@ import pytest
 from scheduler import model
 from scheduler.domain import Leader, Room
 from scheduler.related import relations
-from scheduler.rules import CATALOGUE, HARD, LEVELS, RULES, SOFT, precheck
+from scheduler.rules import CATALOGUE, HARD, LEVELS, RULES, SOFT, check, precheck
 from scheduler.solve import SolveOptions, solve
 from tests.conftest import at, commitment, make_problem, make_request, placed, plan_of, reception
 
@@ -64,6 +64,30 @@ def test_never_worse_than_the_warm_start_even_with_no_budget():
     plan = solve(problem, SolveOptions(time_limit=0.0001, workers=2))
     assert placed(plan) == set("ABCD")
     assert plan.stats.warm_start
+
+
+def test_a_run_past_its_deadline_returns_the_warm_start_and_says_where_it_stopped():
+    from scheduler.baseline import warm_starts
+    from scheduler.solve import Deadline, level_lines
+
+    requests = [make_request(x, minutes=60, tags=("t",) if x in "AB" else ()) for x in "ABCDE"]
+    problem = make_problem(requests, days=2)
+    plan = solve(problem, SolveOptions(time_limit=30, workers=2), deadline=Deadline(0))
+    best = warm_starts(problem)[0][1]
+    assert placed(plan) == {i.request_id for s in best.sittings for i in s.items} == set("ABCDE")
+    # the clock stopped the run at the first level; every later level was skipped
+    assert [lv.name for lv in plan.stats.levels] == ["schedule_requests"] and plan.stats.stopped_at == "schedule_requests"
+    assert plan.stats.status == "FEASIBLE"
+    assert not check(problem, plan)
+    assert any("运行超过时限" in line and "排入申请" in line for line in level_lines(plan))
+
+
+def test_the_deterministic_budget_scales_down_with_the_model():
+    from scheduler.solve import DTIME_PER_SECOND, REFERENCE_VARIABLES, dtime_rate
+
+    assert dtime_rate(100) == dtime_rate(REFERENCE_VARIABLES) == DTIME_PER_SECOND
+    assert dtime_rate(2 * REFERENCE_VARIABLES) < DTIME_PER_SECOND
+    assert dtime_rate(10 * REFERENCE_VARIABLES) < dtime_rate(2 * REFERENCE_VARIABLES)
 
 
 def test_each_level_reports_value_and_bound(example_plan):
@@ -185,3 +209,18 @@ def test_check_is_quiet_when_a_free_stretch_remains():
     away = commitment("L1", at(0, "08:00"), at(1, "11:00"), title="赴省学习")
     findings = precheck(make_problem([make_request("A")], commitments=[away], days=2))
     assert not any(f.rule == "no_free_time" for f in findings)
+
+
+def test_the_warm_start_moves_a_sitting_to_let_a_fixed_meeting_in():
+    from scheduler.baseline import _alone, greedy
+    from scheduler.domain import Room
+
+    a = make_request("A", minutes=60)
+    b = make_request("B", minutes=60, chair="L2", fixed_start=at(0, "08:30"))
+    rooms = (Room(id="R1", name="一号会议室", capacity=40, building="A"),)
+    problem = make_problem([a, b], rooms=rooms, days=1)
+    blocks = _alone(problem, [a, b], lambda r: r.minutes)  # first come, first served: A takes 08:30
+    assert placed(greedy(problem, blocks, repair=False)) == {"A"}
+    plan = greedy(problem, blocks)
+    assert placed(plan) == {"A", "B"} and not check(problem, plan)
+    assert {s.id: s.start for s in plan.sittings} == {"B": at(0, "08:30"), "A": at(0, "09:30")}
