@@ -344,12 +344,14 @@ def _checkpoint(name: str) -> None:
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
     """把审定的安排（安排目录，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
     记入台账并发布日历订阅。"""
-    from .publish import publish_folder
+    from .publish import publish_folder, where_from
 
     done = publish_folder(
         plan_dir, input_dir=input_dir, default_input=_input_folder(None), ledger_path=ledger_path, root=published, now=_now(now_text), checkpoint=_checkpoint,
     )
     click.echo(published_text(done))
+    for source in done.added:
+        click.echo(f"追加的申请 {source['id']} 已连同输入行（{where_from(source)}）记入台账")
     click.echo(f"订阅源包含 {len(done.weeks)} 周：{'、'.join(done.weeks)} -> {published / 'feeds' / 'current'}/")
 
 
@@ -362,7 +364,7 @@ def _load_plan_document(path: Path) -> dict:
 @click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：安排目录。")
-@click.option("--now", "now_text", metavar="时间", help="印发日期（ISO 格式）；默认：现在。")
+@now_option("印发日期（ISO 格式）；默认：现在。")
 def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
     """写出会议通知（.docx）：安排（安排目录，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
     各单位按本单位议题到会、离会。"""
@@ -396,16 +398,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
     from . import whatif as variants
 
     now = _now(now_text)
-    if plan_dir is not None:
-        data = load_plan_document(plan_dir)
-    else:
-        if not ledger_path.exists():
-            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
-        with Ledger(ledger_path, create=False) as ledger:
-            latest = ledger.latest()
-        if latest is None:
-            raise InputProblemsError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
-        data = json.loads(latest.plan_json)
+    data = variants.base_plan(plan_dir, ledger_path)
     variant = variants.Variant(
         away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
     )
@@ -431,7 +424,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     """比较两个安排（安排文件夹或 plan.json），列出调整时间、新增、取消、压缩和改变套开的会议。"""
     from . import whatif as variants
 
-    changes = variants.diff(_load_plan_document(a), _load_plan_document(b))
+    changes = variants.compare(_load_plan_document(a), _load_plan_document(b))
     if as_json:
         click.echo(json.dumps([
             {"request": c.request_id, "title": c.title, "changes": list(c.kinds), "before": c.before, "after": c.after, "reason": c.reason}
@@ -546,12 +539,12 @@ def ledger_group() -> None:
 
 @ledger_group.command("reconcile")
 @click.argument("file", metavar="文件", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help="台账；默认：calendars/ledger.sqlite。")
+@ledger_option("台账")
 @click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
 @click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把核对结果写成工作簿。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
-@click.option("--now", "now_text", metavar="时间", help="今天（ISO 格式），用于未写年份的日期；默认：现在。")
+@now_option("今天（ISO 格式），用于未写年份的日期；默认：现在。")
 def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:
     """双台账：把文件（各单位实际召开会议的会议台账）与已发布的台账核对：
     召开了但从未安排的、安排了但未召开的、超时的、参会人数超出的。"""

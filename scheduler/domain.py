@@ -38,6 +38,19 @@ class WeekClock:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RowOrigin:
+    """Where a request came from: the file, sheet and row (as Excel numbers it) and the whole
+    row as read (every column that has a header, in the sheet's order). added: brought in by a
+    what-if variant (`whatif --add`), not the week's own workbook."""
+
+    source: str  # file name
+    sheet: str | None  # sheet name in a workbook, None for a CSV
+    row: int
+    cells: tuple[tuple[str, str], ...]  # (header as written, cell text as read)
+    added: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Leader:
     id: str
     name: str
@@ -87,6 +100,7 @@ class MeetingRequest:
     contact: str = ""
     note: str = ""
     row: int = 0  # the row in the source sheet, for messages
+    origin: RowOrigin | None = field(default=None, compare=False)  # the input row, for the ledger
 
     @property
     def needs_video(self) -> bool:

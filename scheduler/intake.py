@@ -29,7 +29,7 @@ from . import ics
 from .config import MAX_TOML_BYTES, Settings, load_settings, suggest_kinds
 from .domain import (
     ANY_PART, APPROVED, MORNING, AFTERNOON, ON_SITE, PENDING, RETURNED, TELECONF, VIDEO,
-    Commitment, Leader, MeetingRequest, Problem, Reception, Room,
+    Commitment, Leader, MeetingRequest, Problem, Reception, Room, RowOrigin,
 )
 from .errors import InputErrors, InputProblem
 from .values import (
@@ -121,6 +121,10 @@ class Table:
     headers: dict[str, str]  # field -> header as written (trimmed)
     rows: list[tuple[int, dict[str, str]]]  # (Excel row number, field -> cleaned text)
     bad: set[tuple[int, str]] = dc_field(default_factory=set)  # (row, field) already reported
+    cells: dict[int, tuple[tuple[str, str], ...]] = dc_field(default_factory=dict)  # row -> (header, text) of every headed column
+
+    def origin(self, row: int) -> RowOrigin:
+        return RowOrigin(source=self.source, sheet=self.sheet, row=row, cells=self.cells.get(row, ()))
 
 
 class Collector:
@@ -247,8 +251,11 @@ def _table(spec: SheetSpec, rows, source: str, sheet: str | None, out: Collector
         out.add(table, None, None, None, "没有标题行；请保留模板的标题行（第1行）")
         return None
     positions: dict[str, int] = {}
+    headed: list[tuple[int, str]] = []  # every column with a header, known or not (kept with the row)
     for index, raw in enumerate(header_row[:MAX_COLUMNS]):
         text = clean(raw)
+        if text:
+            headed.append((index, text))
         field = _header_field(spec, text) if text and _cell_problem(text, False) is None else None
         if field is None:
             continue
@@ -281,6 +288,7 @@ def _table(spec: SheetSpec, rows, source: str, sheet: str | None, out: Collector
                 out.add(table, number, None, None, f"超过每表 {limit} 行数据的上限；请删去多余的行或分批处理")
                 return None
             table.rows.append((number, values))
+            table.cells[number] = tuple((header, _cell_text(cells[index]) if index < len(cells) else "") for index, header in headed)
     return table
 
 
@@ -610,7 +618,7 @@ def _requests(table: Table, out: Collector, settings: Settings, names: LeaderNam
             merge_with=parse_list(r.raw("merge_with")), no_merge_with=parse_list(r.raw("no_merge_with")), in_annual_plan=r.get("in_annual_plan", lambda s: parse_bool(s, False), False),
             urgent=r.get("urgent", lambda s: parse_bool(s, False), False), urgent_reason=r.text("urgent_reason"),
             submitted_at=_aware(submitted, settings) if submitted else None, approval=r.choice("approval", APPROVALS),
-            contact=r.text("contact"), note=r.text("note"), row=row,
+            contact=r.text("contact"), note=r.text("note"), row=row, origin=table.origin(row),
         )
         if r.ok:
             requests.append(request)

@@ -9,6 +9,7 @@ previous state as it was.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -148,12 +149,31 @@ def _m5_request_classes(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN citywide INTEGER")
 
 
+def _m6_request_sources(db: sqlite3.Connection) -> None:
+    """Where each published request came from: file, sheet, row and the whole input row as read
+    (JSON list of [header, text]); added = 1 for a request a what-if variant brought in with
+    `whatif --add`. Publications recorded before this migration have no rows here."""
+    _script(db, """
+        CREATE TABLE request_sources (
+            publication_id INTEGER NOT NULL REFERENCES publications (id),
+            id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sheet TEXT,
+            row INTEGER NOT NULL,
+            cells TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            PRIMARY KEY (publication_id, id)
+        )
+    """)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_publications", _m1_publications),
     ("0002_statistics", _m2_statistics),
     ("0003_tokens", _m3_tokens),
     ("0004_annual_plans", _m4_annual_plans),
     ("0005_request_classes", _m5_request_classes),
+    ("0006_request_sources", _m6_request_sources),
 )
 
 
@@ -323,6 +343,18 @@ class Ledger:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor]
 
+    def request_sources(self, publication_id: int) -> list[dict]:
+        """Where each request of a publication came from (file, sheet, row, the row's cells as
+        [(header, text)], added by a what-if); [] for a publication recorded before 0006."""
+        rows = self.db.execute(
+            "SELECT id, source, sheet, row, cells, added FROM request_sources WHERE publication_id = ? ORDER BY added, source, sheet, row, id",
+            (publication_id,),
+        )
+        return [
+            {"id": rid, "source": source, "sheet": sheet, "row": row, "cells": [tuple(c) for c in json.loads(cells)], "added": bool(added)}
+            for rid, source, sheet, row, cells, added in rows
+        ]
+
     def earlier_requests(self, before: date, since: date) -> list[dict]:
         """Requests held in the latest publication of each week in [since, before)."""
         return [r for r in self.request_rows(since, before) if r["scheduled"]]
@@ -453,14 +485,15 @@ class Ledger:
 
     def record(
         self, *, week: date, published_at: datetime, input: str, plan_json: str, feeds: dict[str, bytes],
-        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], checkpoint: Callable[[str], None] = lambda _: None,
+        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], sources: list[dict] = (),
+        checkpoint: Callable[[str], None] = lambda _: None,
     ) -> int:
         """Record one publication in one transaction; returns its id."""
         self.begin()
         try:
             pid = self.insert(
                 week=week, published_at=published_at, input=input, plan_json=plan_json, feeds=feeds,
-                events=events, requests=requests, sittings=sittings, checkpoint=checkpoint,
+                events=events, requests=requests, sittings=sittings, sources=sources, checkpoint=checkpoint,
             )
             checkpoint("before-commit")
             self.commit()
@@ -471,10 +504,11 @@ class Ledger:
 
     def insert(
         self, *, week: date, published_at: datetime, input: str, plan_json: str, feeds: dict[str, bytes],
-        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], number: int | None = None,
-        checkpoint: Callable[[str], None] = lambda _: None,
+        events: list[PublishedEvent], requests: list[dict], sittings: list[dict], sources: list[dict] = (),
+        number: int | None = None, checkpoint: Callable[[str], None] = lambda _: None,
     ) -> int:
-        """Insert one publication inside the caller's transaction (begin ... commit); returns its id."""
+        """Insert one publication inside the caller's transaction (begin ... commit); returns its id.
+        sources: per request {id, source, sheet, row, cells: [(header, text)], added}."""
         cursor = self.db.execute(
             "INSERT INTO publications (id, week, published_at, input, plan_json) VALUES (?, ?, ?, ?, ?)",
             (number, week.isoformat(), published_at.isoformat(), input, plan_json),
@@ -493,5 +527,10 @@ class Ledger:
                     f"INSERT INTO {table} (publication_id, {', '.join(names)}) VALUES (?, {', '.join('?' for _ in names)})",
                     [(pid, *(row[n] for n in names)) for row in rows],
                 )
+        if sources:
+            self.db.executemany(
+                "INSERT INTO request_sources (publication_id, id, source, sheet, row, cells, added) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(pid, x["id"], x["source"], x["sheet"], x["row"], json.dumps([list(c) for c in x["cells"]], ensure_ascii=False), int(x["added"])) for x in sources],
+            )
         return pid
 

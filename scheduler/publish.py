@@ -72,6 +72,7 @@ class Published:
     cancelled: int
     feeds: int
     weeks: tuple[str, ...]  # the weeks the rolling feeds hold
+    added: tuple[dict, ...] = ()  # the ledger's source rows of requests a what-if added (see source_rows)
 
 ALL_FEED = "all.ics"
 
@@ -159,6 +160,22 @@ def request_rows(problem: Problem, plan: Plan) -> list[dict]:
     return rows
 
 
+def source_rows(problem: Problem) -> list[dict]:
+    """Where each request of the week came from, as the ledger keeps it (requests without a
+    known input row, e.g. generated ones, have none)."""
+    return [
+        {"id": r.id, "source": o.source, "sheet": o.sheet, "row": o.row, "cells": o.cells, "added": o.added}
+        for r in problem.requests if (o := r.origin) is not None
+    ]
+
+
+def where_from(source: dict) -> str:
+    """「extra.csv，第2行」, 「week.xlsx，工作表「会议申请」，第5行」: a source row's place, said as
+    input errors say it."""
+    sheet = f"，工作表「{source['sheet']}」" if source["sheet"] else ""
+    return f"{source['source']}{sheet}，第{source['row']}行"
+
+
 def sitting_rows(problem: Problem, plan: Plan) -> list[dict]:
     index = problem.request_index
     return [
@@ -240,10 +257,11 @@ def publish_plan(
         weeks[week] = prepared.feeds
         rolling = rolling_feeds(weeks, keep=week)
         number = ledger.next_id(taken_numbers(root))
+        sources = source_rows(problem)
         ledger.insert(
             week=problem.week, published_at=now, input=input, plan_json=files["plan.json"].decode("utf-8"),
             feeds=files | {ROLLING + path: body for path, body in rolling.items()}, events=prepared.events,
-            requests=mark_rows(prepared.requests), sittings=prepared.sittings, number=number, checkpoint=checkpoint,
+            requests=mark_rows(prepared.requests), sittings=prepared.sittings, sources=sources, number=number, checkpoint=checkpoint,
         )
         write_version(root, problem.week, number, files, checkpoint=checkpoint)
         write_version(root, None, number, rolling)
@@ -263,6 +281,7 @@ def publish_plan(
     return Published(
         number=number, week=problem.week, link=link, events=len(prepared.uids), new=len(prepared.new_uids), changed=len(prepared.changed_uids),
         cancelled=len(prepared.cancelled_uids), feeds=len(prepared.feeds), weeks=tuple(sorted(weeks)),
+        added=tuple(x for x in sources if x["added"]),
     )
 
 

@@ -540,9 +540,9 @@ def plan_from_json(problem: Problem, data: dict, *, lenient: bool = False) -> Pl
     re-plan after the workbook was edited)."""
     index = problem.request_index
     if data.get("schema") != SCHEMA:
-        raise PlanError(f"not a plan.json of schema {SCHEMA} (found {data.get('schema')!r})")
+        raise PlanError(f"不是 scheduler plan 生成的 plan.json（应为 schema {SCHEMA}，实为 {data.get('schema')!r}）")
     if data["week"] != problem.week.isoformat():
-        raise PlanError(f"the plan is for the week of {data['week']}, the input for {problem.week}")
+        raise PlanError(f"方案是 {data['week']} 起的一周，输入却是 {problem.week} 起的一周；请用同一周的输入（--input）")
     sittings = []
     for s in data["sittings"]:
         items = []
@@ -550,7 +550,7 @@ def plan_from_json(problem: Problem, data: dict, *, lenient: bool = False) -> Pl
             if lenient and i["request_id"] not in index:
                 continue
             if i["request_id"] not in index:
-                raise PlanError(f"the plan holds request {i['request_id']}, which the input does not")
+                raise PlanError(f"方案中有会议申请 {i['request_id']}，当前输入中却没有（已从会议申请表删去？）；请重新运行 scheduler plan 后再发布")
             r = index[i["request_id"]]
             items.append(Item(
                 request_id=r.id, start=datetime.fromisoformat(i["start"]).astimezone(problem.tz),

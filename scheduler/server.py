@@ -136,7 +136,7 @@ class Feeds:
 def _with_bar(page: bytes, ledger: Ledger, chosen) -> bytes:
     """report.html with a bar on top: the publication, links to every published week, and what
     changed since the week's previous publication."""
-    from .whatif import diff
+    from .whatif import Variant, diff, fixed_reasons
 
     weeks = [p.week for p in ledger.latest_per_week()]
     current = ' aria-current="page"'
@@ -146,7 +146,8 @@ def _with_bar(page: bytes, ledger: Ledger, chosen) -> bytes:
         changed = "<p>本周首次发布。</p>"
     else:
         try:
-            changes = diff(json.loads(previous.plan_json), json.loads(chosen.plan_json))
+            after = json.loads(chosen.plan_json)
+            changes = diff(json.loads(previous.plan_json), after, fixed_reasons(Variant.from_json(after.get("variant"))))
         except Exception:  # an old or hand-made plan.json: say nothing rather than fail
             changes = None
         if changes is None:

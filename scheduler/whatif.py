@@ -51,7 +51,7 @@ def leader_id(problem: Problem, name: str) -> str:
         if name in (leader.id, leader.name):
             return leader.id
     known = "、".join(leader.name for leader in problem.leaders)
-    raise ConfigError(f"--away: {name!r} is not a leader of this week (known: {known})")
+    raise ConfigError(f"--away：「{name}」不是本周的领导（本周领导：{known}）")
 
 
 def away(problem: Problem, spec: Away) -> Problem:
@@ -60,34 +60,35 @@ def away(problem: Problem, spec: Away) -> Problem:
         begin = _half_day(spec.start, problem, end=False)
         finish = _half_day(spec.end or spec.start, problem, end=True)
     except (ValueError, TypeError):
-        raise ConfigError(f"--away: {spec.start!r} {spec.end or ''} is not a date or half-day (e.g. 2026-12-09 or 2026-12-09下午)") from None
+        raise ConfigError(f"--away：「{spec.start}{'..' + spec.end if spec.end else ''}」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）") from None
     if finish <= begin:
-        raise ConfigError(f"--away: {spec.end} is before {spec.start}")
+        raise ConfigError(f"--away：结束「{spec.end}」早于开始「{spec.start}」")
     commitment = Commitment(leader=leader_id(problem, spec.leader), start=begin, end=finish, title=HYPOTHETICAL_AWAY, away=True, source=HYPOTHETICAL_SOURCE)
     return replace(problem, commitments=tuple(sorted((*problem.commitments, commitment), key=lambda c: (c.start, c.leader, c.title))))
 
 
 def drop(problem: Problem, request_id: str) -> Problem:
     if request_id not in problem.request_index:
-        raise ConfigError(f"--drop: no request {request_id!r} in this week")
+        raise ConfigError(f"--drop：本周没有编号为「{request_id}」的会议申请")
     return replace(problem, requests=tuple(r for r in problem.requests if r.id != request_id))
 
 
 def fix(problem: Problem, request_id: str, when: str) -> Problem:
     if request_id not in problem.request_index:
-        raise ConfigError(f"--fix: no request {request_id!r} in this week")
+        raise ConfigError(f"--fix：本周没有编号为「{request_id}」的会议申请")
     try:
         moment = parse_datetime(when, problem.week).replace(tzinfo=problem.tz)
     except ValueError:
-        raise ConfigError(f"--fix: {when!r} is not a date and time (e.g. 2026-12-08 9:00)") from None
+        raise ConfigError(f"--fix：「{when}」不是日期和时间（例如 {request_id}=2026-12-08 9:00）") from None
     return replace(problem, requests=tuple(replace(r, fixed_start=moment) if r.id == request_id else r for r in problem.requests))
 
 
 def add(problem: Problem, requests: list[MeetingRequest]) -> Problem:
     clash = sorted({r.id for r in requests} & set(problem.request_index))
     if clash:
-        raise ConfigError(f"--add: request ids already in this week: {', '.join(clash)}")
-    return replace(problem, requests=(*problem.requests, *requests))
+        raise ConfigError(f"--add：追加的申请编号本周已有：{'、'.join(clash)}；请改用新编号")
+    marked = tuple(replace(r, origin=replace(r.origin, added=True)) if r.origin else r for r in requests)
+    return replace(problem, requests=(*problem.requests, *marked))
 
 
 def set_key(problem: Problem, key: str, value: str) -> Problem:
@@ -180,7 +181,8 @@ def read_plan(data: dict, input_dir: Path | None, *, default_input: Path, hypoth
     folder = Path(input_dir or data.get("input") or default_input)
     problem = load_week(folder, today=date.fromisoformat(data["week"]))
     variant = Variant.from_json(data.get("variant"))
-    problem = apply(problem, variant, hypothetical=hypothetical, lenient=lenient)
+    # a re-plan carries the published variant, which the edited workbook may have made moot in part
+    problem = apply(problem, variant, hypothetical=hypothetical, lenient=lenient or "reference" in data)
     try:
         plan = plan_from_json(problem, data, lenient=lenient)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -268,6 +270,13 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
     return out
 
 
+def compare(a: dict, b: dict) -> list[Change]:
+    """`scheduler diff`: plan b against plan a, a request whose time b's variant fixed (and a's
+    did not) saying so."""
+    fixed = set(Variant.from_json(b.get("variant")).fix) - set(Variant.from_json(a.get("variant")).fix)
+    return diff(a, b, fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+
+
 def diff_table(changes: list[Change]) -> str:
     from .terminal import table
 
@@ -293,18 +302,42 @@ class Replanned:
     reference: str = ""  # what the plan was kept close to, in Chinese
 
 
+def fixed_reasons(variant: Variant) -> dict[str, str]:
+    """The reason of each request whose time staff fixed (`whatif --fix`): it says so."""
+    out = {}
+    for text in variant.fix:
+        request_id, _, when = text.partition("=")
+        out[request_id.strip()] = f"按要求固定在{when.strip()}开始"
+    return out
+
+
 def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, str]:
     """The cause, in the variant, of a request's change: an absence, a fixed time, a new 无会日."""
     out = conflict_reasons(problem, published)
-    for text in variant.fix:
-        request_id, _, when = text.partition("=")
-        out.setdefault(request_id.strip(), f"按要求固定在{when.strip()}开始")
+    for request_id, reason in fixed_reasons(variant).items():
+        out.setdefault(request_id, reason)
     no_meeting = {d.date for d in problem.days if d.no_meeting}
     for sitting in published.sittings:
         for item in sitting.items:
             if item.start.date() in no_meeting and item.request_id not in out:
                 out[item.request_id] = f"{item.start:%m-%d}改为无会日，原时间不能再开"
     return out
+
+
+def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
+    """The plan.json document a what-if starts from: PLAN's, or the latest publication's."""
+    from .ledger import Ledger
+    from .outputs import load_plan_document
+
+    if plan_dir is not None:
+        return load_plan_document(plan_dir)
+    latest = None
+    if Path(ledger_path).exists():
+        with Ledger(ledger_path, create=False) as ledger:
+            latest = ledger.latest()
+    if latest is None:
+        raise PlanError(f"{ledger_path}：尚未发布任何安排；请先发布，或指定一个安排文件夹")
+    return json.loads(latest.plan_json)
 
 
 def run_variant(
@@ -348,13 +381,17 @@ def plan_week(
         result = solver(problem, None)
         return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=str(folder)), changes=None)
     data = json.loads(reference.plan_json)
-    problem = apply(problem, Variant.from_json(data.get("variant")), hypothetical=False, lenient=True)
+    published_variant = Variant.from_json(data.get("variant"))  # a published variant has no hypothetical left
+    problem = apply(problem, published_variant, hypothetical=False, lenient=True)
     try:
         published = plan_from_json(problem, data, lenient=True)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"台账中第 {reference.id} 次发布的方案无法读取（{exc}）；可用 --fresh 从头编排") from None
     result = solver(problem, published)
     label = f"台账中第 {reference.id} 次发布（{reference.published_at}）"
-    files = render(problem, result, now, input=str(folder), extra_json={"reference": {"publication": reference.id, "published_at": reference.published_at}})
+    extra = {"reference": {"publication": reference.id, "published_at": reference.published_at}}
+    if published_variant:  # kept, so that publishing the re-plan re-applies the published additions and drops
+        extra["variant"] = published_variant.to_json()
+    files = render(problem, result, now, input=str(folder), extra_json=extra)
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, Variant()))
     return Replanned(problem=problem, plan=result, files=files, changes=changes, reference=label)

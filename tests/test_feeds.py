@@ -104,6 +104,28 @@ def test_weeks_before_the_window_leave_the_feeds(tmp_path):
     assert done.weeks == ("2026-12-14",)
 
 
+def test_a_feed_over_the_size_limit_drops_its_oldest_weeks_never_the_one_published(tmp_path, monkeypatch):
+    from scheduler import publish as publishing
+
+    publish(*first_week(), tmp_path)
+    done = publish(*second_week(), tmp_path, NOW + timedelta(days=7))
+    both = (rolling(tmp_path) / "all.ics").read_bytes()
+    week1 = (tmp_path / "pub" / "2026-12-07" / "current" / "all.ics").read_bytes()
+    week2 = (tmp_path / "pub" / "2026-12-14" / "current" / "all.ics").read_bytes()
+    assert done.weeks == ("2026-12-07", "2026-12-14") and len(both) < publishing.FEED_LIMIT_BYTES
+    weeks = {"2026-12-07": {"all.ics": week1}, "2026-12-14": {"all.ics": week2}}
+    monkeypatch.setattr(publishing, "FEED_LIMIT_BYTES", len(both) - 1)  # two weeks no longer fit: the older goes
+    kept = publishing.rolling_feeds(weeks, keep="2026-12-14")["all.ics"]
+    assert set(uids_of(kept)) == {"C-20261214@scheduler"}
+    monkeypatch.setattr(publishing, "FEED_LIMIT_BYTES", 10)  # not even one week fits: the week published stays
+    assert set(uids_of(publishing.rolling_feeds(weeks, keep="2026-12-07")["all.ics"])) == {"A-20261207@scheduler", "B-20261207@scheduler", "C-20261214@scheduler"}
+    assert set(uids_of(publishing.rolling_feeds(weeks, keep="2026-12-14")["all.ics"])) == {"C-20261214@scheduler"}
+
+
+def uids_of(body: bytes) -> dict[str, tuple]:
+    return {e.uid.value: e.dtstart.value for e in getattr(vobject.readOne(body.decode("utf-8")), "vevent_list", [])}
+
+
 def test_sequence_never_goes_down_publishing_a_d_d_a(tmp_path):
     problem, plan = first_week()
     without_b = replace(plan, sittings=plan.sittings[:1])

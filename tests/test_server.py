@@ -249,3 +249,16 @@ def test_two_published_weeks_in_the_served_feed_and_a_replaced_ledger_is_noticed
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def test_token_links_keep_the_scheme_of_the_base_url(tmp_path):
+    from scheduler.ledger import Ledger
+    from scheduler.publish import publish_plan
+    from tests.test_feeds import first_week
+
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        publish_plan(*first_week(), ledger=ledger, root=tmp_path / "pub", now=NOW)
+    out = invoke("token", "issue", "王志刚", "--ledger", str(tmp_path / "ledger.sqlite"), "--base-url", "http://10.1.2.3:8080/")
+    assert re.search(r"^  http://10\.1\.2\.3:8080/feeds/[A-Za-z0-9_-]+\.ics$", out, re.M) and "https://" not in out
+    staff = invoke("token", "issue", "办公室", "--kind", "staff", "--ledger", str(tmp_path / "ledger.sqlite"), "--base-url", "HTTPS://feeds.example.cn")
+    assert re.search(r"一周安排网页：https://feeds\.example\.cn/week/[A-Za-z0-9_-]+$", staff, re.M) and "http://" not in staff
