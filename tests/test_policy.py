@@ -66,11 +66,11 @@ def test_no_meeting_weeks():
 
 
 def test_no_meeting_weekdays():
-    monday_only = make_request("A", earliest=WEEK, latest=WEEK)
+    wednesday_only = make_request("A", earliest=at(2, "00:00").date(), latest=at(2, "00:00").date())
     any_day = make_request("B")
-    problem = make_problem([monday_only, any_day])
+    problem = make_problem([wednesday_only, any_day], days=3)
     assert hit_ids(problem, "no_meeting_weekdays") == ["A"]
-    plan = make_plan(make_sitting(any_day, at(0, "09:00")))
+    plan = make_plan(make_sitting(any_day, at(2, "09:00")))
     assert [h.request_id for h in plan_hits(problem, plan, SHIPPED)] == ["B"]
     assert plan_hits(problem, make_plan(make_sitting(any_day, at(1, "09:00"))), SHIPPED) == []
 
@@ -128,13 +128,13 @@ def test_a_hard_rule_keeps_the_request_out_with_the_clause_as_reason():
 
 
 def test_hard_lengths_and_no_meeting_days_change_what_the_solver_sees():
-    problem = make_problem([make_request("A", kind="调度会", minutes=90)])
+    problem = make_problem([make_request("A", kind="调度会", minutes=90)], days=3)
     policy = with_enforce("no_meeting_weekdays", HARD)
     policy = replace(policy, rules=tuple(replace(r, enforce=HARD) if r.name == "policy_max_minutes" else r for r in policy.rules))
     result = review_records(problem, Records(), policy)
-    assert result.excluded == () and result.no_meeting_dates == (WEEK,)
+    assert result.excluded == () and result.no_meeting_dates == (at(2, "00:00").date(),)
     solvable = for_solver(problem, result)
-    assert [d.no_meeting for d in solvable.days] == [True, False]
+    assert [d.no_meeting for d in solvable.days] == [False, False, True]
     assert solvable.settings.caps("调度会").max_minutes == 60 and solvable.settings.caps("常务会").max_minutes == 150
     assert problem.settings.caps("调度会").max_minutes == 60 and problem.settings.caps("常务会").max_minutes == 180
 
