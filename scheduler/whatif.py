@@ -10,7 +10,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from .config import apply_overrides
@@ -63,6 +63,9 @@ def away(problem: Problem, spec: Away) -> Problem:
         raise ConfigError(f"--away：「{spec.start}{'..' + spec.end if spec.end else ''}」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）") from None
     if finish <= begin:
         raise ConfigError(f"--away：结束「{spec.end}」早于开始「{spec.start}」")
+    first, last = problem.week, problem.week + timedelta(days=6)
+    if finish.date() < first or begin.date() > last:
+        raise ConfigError(f"--away：「{spec.start}{'..' + spec.end if spec.end else ''}」不在计划周（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内")
     commitment = Commitment(leader=leader_id(problem, spec.leader), start=begin, end=finish, title=HYPOTHETICAL_AWAY, away=True, source=HYPOTHETICAL_SOURCE)
     return replace(problem, commitments=tuple(sorted((*problem.commitments, commitment), key=lambda c: (c.start, c.leader, c.title))))
 

@@ -261,3 +261,10 @@ def test_repeated_meetings_on_one_matter_are_flagged_from_the_ledger(tmp_path, e
     assert "H01" in findings and "2026-11-30当周已开的H01「全市重点项目建设推进会」" in findings["H01"]
     result = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--ledger", str(tmp_path / "ledger.sqlite")])
     assert "H01「全市重点项目建设推进会」与2026-11-30当周已开的H01" in result.output
+
+
+def test_whatif_refuses_an_absence_outside_the_week(planned, tmp_path):
+    result = CliRunner().invoke(cli, ["whatif", str(planned), "--away", "赵立新", "2026-12-17下午", "-o", str(tmp_path / "v")])
+    assert result.exit_code == 2
+    assert "--away：「2026-12-17下午」不在计划周（2026-12-07至2026-12-13）内" in result.stderr
+    assert not (tmp_path / "v").exists()
