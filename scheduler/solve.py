@@ -61,7 +61,7 @@ class Progress:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SolveOptions:
-    time_limit: float = 30.0  # seconds on the reference machine: the budget is time_limit x DTIME_PER_SECOND
+    time_limit: float = 30.0  # seconds on the reference machine: the budget is time_limit x dtime_rate(variables)
     seed: int = 0
     workers: int = 2
     deterministic: bool = True

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from .config import apply_overrides
-from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Outcome, Plan, Problem
+from .domain import AFTERNOON, MORNING, Commitment, MeetingRequest, Plan, Problem
 from .errors import ConfigError, PlanError
 from .values import parse_date, parse_datetime
 from .workcal import week_days

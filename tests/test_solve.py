@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from scheduler import model
-from scheduler.domain import Leader, Room
+from scheduler.domain import Room
 from scheduler.related import relations
 from scheduler.rules import CATALOGUE, HARD, LEVELS, RULES, SOFT, check, precheck
 from scheduler.solve import SolveOptions, solve
