@@ -24,7 +24,7 @@ from .baseline import warm_starts
 from .domain import Item, LevelResult, Plan, Problem, Sitting, SolveStats
 from .errors import SchedulerError
 from .model import SCHEDULE_BASE, CandidateVars, ModelContext, build_model
-from .related import candidates as make_candidates, relations
+from .related import candidates as make_candidates, groups as related_groups, relations
 from .rules import LEVELS, check
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ OVERRUN_FACTOR, OVERRUN_EXTRA = 5.0, 60.0
 # Shares of the deterministic budget: the first two levels decide the most, so they get more.
 LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 6}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
-# Neighbourhood search (`StagedSearch._neighbourhoods`) on the merge levels: half of such a
-# level's share goes to it. One call frees the sittings of a few related groups (at most about
+# Neighbourhood search (`StagedSearch._neighbourhoods`) on the merge levels: NEIGHBOURHOOD_SHARE of
+# such a level's share goes to it. One call frees the sittings of a few related groups (at most about
 # NEIGHBOURHOOD_VARIABLES decision variables), fixes the rest of the week and re-solves; its cost
 # is its deterministic time at `neighbourhood_rate` plus the presolve of the whole model, which
 # grows with the model (PRESOLVE_SECONDS_PER_VARIABLE; measured on the reference machine).
@@ -159,7 +159,7 @@ def solve(
     cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
     ctx = build_model(problem, cands, previous)
     rate = dtime_rate(len(ctx.model.proto.variables))
-    search = StagedSearch(ctx, options, started, on_progress, rate=rate, deadline=deadline)
+    search = StagedSearch(ctx, options, started, on_progress, rate=rate, deadline=deadline, pairs=pairs)
     search.run()
     sittings = extract(problem, ctx.vars, search.solution)
     stats = SolveStats(
@@ -187,6 +187,7 @@ class StagedSearch:
 
     def __init__(
         self, ctx: ModelContext, options: SolveOptions, started: float, on_progress=None, *, rate: float = DTIME_PER_SECOND, deadline: Deadline | None = None,
+        pairs: dict | None = None,
     ) -> None:
         self.ctx, self.options, self.started, self.on_progress = ctx, options, started, on_progress
         self.rate = rate
@@ -196,7 +197,7 @@ class StagedSearch:
         self.levels: list[LevelResult] = []
         self.dtime = 0.0  # CP-SAT's deterministic time
         self.spent = 0.0  # of the budget (time limit x rate)
-        self.groups = _related_groups(ctx.vars)
+        self.groups = _neighbourhood_groups(ctx.problem, pairs, ctx.vars) if pairs is not None else []
         self.decisions = [i for v in ctx.vars for i in _decisions(v)]
         self.leaders_of = {id(v): frozenset(v.leaders(ctx.problem)) for v in ctx.vars}
         self.first: float | None = None
@@ -328,27 +329,28 @@ class StagedSearch:
 
     def _batches(self):
         """The free decision variables of each neighbourhood call. Related groups whose held
-        requests sit in two or more sittings, those split the most first (then by first request
-        id), joined until about NEIGHBOURHOOD_VARIABLES; each batch frees its groups' candidates
-        and the sittings in hand that share a leader with them (recomputed per batch, as the
-        solution changes)."""
-        problem, variables, solution = self.ctx.problem, self.ctx.vars, self.solution
-        split = []
-        for n, group in enumerate(self.groups):
-            sittings = sum(solution[v.present.index] for v in group)
-            if sittings > 1:
-                split.append((-sittings, n, group))
+        requests sit in two or more sittings, those split the most first (then in the groups'
+        order), joined until about NEIGHBOURHOOD_VARIABLES; each batch frees its groups'
+        candidates and the sittings in hand that share a leader with them (recomputed per batch,
+        as the solution changes)."""
+        split = sorted(
+            (-sittings, n) for n, group in enumerate(self.groups) if (sittings := sum(self.solution[v.present.index] for v in group)) > 1
+        )
         batch: set[int] = set()
         leaders: set[str] = set()
-        for _, _, group in sorted(split, key=lambda x: x[:2]):
+        for _, n in split:
+            group = self.groups[n]
             leaders |= {x for v in group for x in self.leaders_of[id(v)]}
             batch |= {i for v in group for i in _decisions(v)}
-            chosen = {i for v in variables if self.solution[v.present.index] and self.leaders_of[id(v)] & leaders for i in _decisions(v)}
-            if len(batch | chosen) >= NEIGHBOURHOOD_VARIABLES:
-                yield batch | chosen
+            if len(free := batch | self._sharing(leaders)) >= NEIGHBOURHOOD_VARIABLES:
+                yield free
                 batch, leaders = set(), set()
         if batch:
-            yield batch | {i for v in variables if self.solution[v.present.index] and self.leaders_of[id(v)] & leaders for i in _decisions(v)}
+            yield batch | self._sharing(leaders)
+
+    def _sharing(self, leaders: set[str]) -> set[int]:
+        """The decision variables of the sittings in hand that one of `leaders` attends."""
+        return {i for v in self.ctx.vars if self.solution[v.present.index] and self.leaders_of[id(v)] & leaders for i in _decisions(v)}
 
     def _report(self, name: str, value: int, bound: int) -> None:
         """A plan is in hand (the warm start, or a level's): note the first, tell the progress bar."""
@@ -415,27 +417,18 @@ def _decisions(v: CandidateVars) -> list[int]:
     return [v.present.index, v.slot.index, *(lit.index for lit in v.rooms.values()), *(lit.index for lit in v.days.values())]
 
 
-def _related_groups(variables: list[CandidateVars]) -> list[list[CandidateVars]]:
-    """The candidates of each set of requests joined by combined candidates (a related group,
-    related.py), groups of two or more requests only, in the order of their first request id."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+def _neighbourhood_groups(problem: Problem, pairs: dict, variables: list[CandidateVars]) -> list[list[CandidateVars]]:
+    """The candidates of each related group (related.groups) that has a combined candidate in
+    the model, in the groups' order."""
+    by_request: dict[str, list[CandidateVars]] = {}
     for v in variables:
-        first = v.candidate.request_ids[0]
-        for rid in v.candidate.request_ids[1:]:
-            parent[find(rid)] = find(first)
-    groups: dict[str, list[CandidateVars]] = {}
-    for v in variables:
-        groups.setdefault(find(v.candidate.request_ids[0]), []).append(v)
-    joined = [vs for vs in groups.values() if len({rid for v in vs for rid in v.candidate.request_ids}) > 1]
-    return sorted(joined, key=lambda vs: min(rid for v in vs for rid in v.candidate.request_ids))
+        by_request.setdefault(v.candidate.request_ids[0], []).append(v)
+    out = []
+    for ids in related_groups(problem, pairs):
+        vs = [v for rid in ids for v in by_request.get(rid, ())]
+        if any(len(v.candidate.request_ids) > 1 for v in vs):
+            out.append(vs)
+    return out
 
 
 def _bounds(var) -> tuple[int, int]:

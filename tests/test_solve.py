@@ -94,8 +94,9 @@ def _apart(monkeypatch, deadline=None):
     requests = [make_request(x, minutes=60, tags=("安全生产",)) for x in "AB"] + [make_request("C", minutes=60, chair="L2")]
     problem = make_problem(requests, days=2)
     monkeypatch.setattr(solving, "warm_starts", lambda p, *args, **kw: [("apart", baseline_plan(p))])
-    ctx = model.build_model(problem, candidates(problem))
-    search = solving.StagedSearch(ctx, SolveOptions(time_limit=10), 0.0, deadline=deadline)
+    pairs = relations(problem)
+    ctx = model.build_model(problem, candidates(problem, pairs))
+    search = solving.StagedSearch(ctx, SolveOptions(time_limit=10), 0.0, deadline=deadline, pairs=pairs)
     search._warm_start()
     held = ctx.objective_terms["schedule_requests"]
     ctx.model.add(cp_model.LinearExpr.weighted_sum([v for _, v in held], [c for c, _ in held]) <= search._value(held))
