@@ -136,11 +136,35 @@ class ChineseContext(click.Context):
     formatter_class = ChineseFormatter
 
 
+# Click joins its translated pieces with ASCII punctuation: “缺少参数 '文件'.” (MissingParameter
+# puts a '.' after the name), “没有选项 '--x'。 是否想用 '--y'？” (a space between sentences).
+_ASCII_STOP = re.compile(r"(?<=['\u4e00-\u9fff）])\.(?= |\n|$)")
+_SPACE_AFTER_STOP = re.compile(r"(?<=[。？！；：]) +")
+
+
+def chinese_sentences(message: str) -> str:
+    """A message Click composed, its sentences ended with 。 and not followed by a space."""
+    return _SPACE_AFTER_STOP.sub("", _ASCII_STOP.sub("。", message))
+
+
+def _usage_error_in_chinese(exc: click.UsageError) -> click.UsageError:
+    """The same usage error (same context, so the usage and the help hint are shown; exit 2),
+    its message as Chinese punctuates it."""
+    return click.UsageError(chinese_sentences(exc.format_message()), exc.ctx)
+
+
 class ChineseHelp:
     """--help laid out for Chinese text, with Chinese placeholders for the options and the
-    subcommand (click's are English and not marked for translation)."""
+    subcommand (click's are English and not marked for translation); Click's usage errors
+    punctuated in Chinese."""
 
     context_class = ChineseContext
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:  # a missing argument, an unknown option, a bad value...
+            raise _usage_error_in_chinese(exc) from None
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("options_metavar", "[选项]")
@@ -165,6 +189,12 @@ class SchedulerGroup(ChineseHelp, click.Group):
     """Turns library errors into one clear message per problem and exit status 2."""
 
     command_class = ChineseCommand
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # an unknown command, with the likely one
+            raise _usage_error_in_chinese(exc) from None
 
     def invoke(self, ctx):
         try:

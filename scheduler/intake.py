@@ -21,9 +21,11 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime, time, timedelta
+from itertools import zip_longest
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from . import ics
 from .config import MAX_TOML_BYTES, Settings, load_settings, suggest_kinds
@@ -209,10 +211,51 @@ def _header_field(spec: SheetSpec, header: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Uncomputed:
+    """A formula cell whose workbook holds no computed value: the file was written by a program
+    and never opened and saved in Excel or WPS, so openpyxl (data_only) reads None."""
+
+    formula: str
+
+
+UNCOMPUTED = "是公式，但文件中没有它的计算结果（文件由程序生成，未在 Excel 或 WPS 中打开保存过）；请用 Excel 或 WPS 打开此文件、保存后再试"
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # <f>, <f t="shared" .../>, <x:f>: a cell formula in sheet XML
+
+
+def _formula_text(value: object) -> str | None:
+    """The formula of a cell read with data_only=False, None when it holds none."""
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    if isinstance(value, (ArrayFormula, DataTableFormula)):
+        return getattr(value, "text", None) or "="
+    return None
+
+
+def _sheet_rows(values_ws, formulas_ws):
+    """A sheet's rows as cell text, from a workbook read with data_only=True; when `formulas_ws`
+    (the same sheet read with data_only=False) is given, a formula cell that read as None is an
+    Uncomputed instead of an empty cell."""
+    values = values_ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    if formulas_ws is None:
+        for row in values:
+            yield [_cell_text(v) for v in row]
+        return
+    formulas = formulas_ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    for row, formula_row in zip_longest(values, formulas, fillvalue=()):
+        cells: list[object] = []
+        for value, formula in zip_longest(row, formula_row):
+            text = _formula_text(formula) if value is None else None
+            cells.append(Uncomputed(text) if text else _cell_text(value))
+        yield cells
+
+
 def _cell_text(value: object) -> str:
     """An openpyxl cell value as the text staff see."""
     if value is None:
         return ""
+    if isinstance(value, Uncomputed):
+        return value.formula
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -276,7 +319,7 @@ def _table(spec: SheetSpec, rows, source: str, sheet: str | None, out: Collector
         values: dict[str, str] = {}
         for field, index in positions.items():
             raw = _cell_text(cells[index]) if index < len(cells) else ""
-            problem = _cell_problem(raw, field in MULTILINE_FIELDS)
+            problem = UNCOMPUTED if index < len(cells) and isinstance(cells[index], Uncomputed) else _cell_problem(raw, field in MULTILINE_FIELDS)
             if problem:
                 out.add(table, number, field, raw, problem)
                 table.bad.add((number, field))
@@ -340,10 +383,14 @@ def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str,
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-        if unzipped > MAX_WORKBOOK_UNZIPPED_BYTES:
-            out.add(None, None, None, None, f"解压后有 {_size(unzipped)}，超过上限 {_size(MAX_WORKBOOK_UNZIPPED_BYTES)}", source=name)
-            return tables
+            if unzipped > MAX_WORKBOOK_UNZIPPED_BYTES:
+                out.add(None, None, None, None, f"解压后有 {_size(unzipped)}，超过上限 {_size(MAX_WORKBOOK_UNZIPPED_BYTES)}", source=name)
+                return tables
+            has_formulas = any(_FORMULA_TAG.search(archive.read(info)) for info in archive.infolist() if info.filename.endswith(".xml"))
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        # Read a second time for the formulas (only when there are any): a formula without a
+        # computed value reads as None above and would be reported as an empty cell.
+        formula_wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=False) if has_formulas else None
     except Exception:  # zipfile and openpyxl raise many types for a damaged file
         out.add(None, None, None, None, "无法作为 Excel 工作簿（.xlsx）读取：文件已损坏或不是 .xlsx；请在 Excel 中另存为 .xlsx", source=name)
         return tables
@@ -364,7 +411,7 @@ def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str,
             if not hasattr(ws, "iter_rows"):
                 out.add(None, None, None, None, "是图表，不是数据表；请放入数据表（可用 scheduler template 生成的模板）", source=name, sheet=sheet_name)
                 continue
-            rows = ([_cell_text(v) for v in row] for row in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True))
+            rows = _sheet_rows(ws, formula_wb[sheet_name] if formula_wb is not None else None)
             table = _table(spec, rows, name, sheet_name, out)
             if table is not None:
                 tables[spec.key] = table
@@ -375,6 +422,8 @@ def _workbook_tables(path: Path, raw: bytes, out: Collector, *, only: tuple[str,
         out.add(None, None, None, None, "读取途中出错：工作簿已损坏；请在 Excel 中另存为 .xlsx", source=name)
     finally:
         wb.close()
+        if formula_wb is not None:
+            formula_wb.close()
     return tables
 
 

@@ -8,7 +8,6 @@ properties carry the time passed in and the zip entries get it too."""
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import datetime, timedelta
 
@@ -22,6 +21,7 @@ from lxml import etree
 
 from . import fonts
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
+from .files import safe_name
 
 TITLE_FONT = fonts.NOTICE_TITLE.name  # 方正小标宋简体, the title face of official documents
 BODY_FONT = fonts.NOTICE_BODY.name  # 仿宋_GB2312
@@ -39,9 +39,8 @@ def day_zh(moment: datetime) -> str:
 
 
 def file_name(sitting: Sitting) -> str:
-    """notices/<sitting id>.docx, the id reduced to characters safe in any file system."""
-    safe = re.sub(r"[^0-9A-Za-z_\-\u4e00-\u9fff]", "_", sitting.id).strip("._") or "sitting"
-    return f"notices/会议通知-{safe[:60]}.docx"
+    """notices/会议通知-<id>.docx, the id through files.safe_name (two ids never share a file)."""
+    return f"notices/会议通知-{safe_name(sitting.id)}.docx"
 
 
 def notice_title(problem: Problem, s: Sitting) -> str:

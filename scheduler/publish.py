@@ -301,8 +301,41 @@ def publish_folder(
     variant = Variant.from_json(data.get("variant"))
     extra = {"variant": Variant(add=variant.add, drop=variant.drop, fix=variant.fix, set=variant.set).to_json()} if variant else None
     year = control.review(problem, ledger_path)
-    with Ledger(ledger_path) as ledger:
-        return publish_plan(
-            problem, plan, ledger=ledger, root=root, now=now, input=str(folder), extra_json=extra, checkpoint=checkpoint,
-            mark_rows=lambda rows: control.mark_rows(rows, year),
-        )
+    violations = check(problem, plan)  # before the ledger is opened: a refused publish creates no file
+    if violations:
+        raise PublishRefused(violations)
+    made = _missing(Path(ledger_path))
+    try:
+        with Ledger(ledger_path) as ledger:
+            return publish_plan(
+                problem, plan, ledger=ledger, root=root, now=now, input=str(folder), extra_json=extra, checkpoint=checkpoint,
+                mark_rows=lambda rows: control.mark_rows(rows, year),
+            )
+    except BaseException:
+        _remove_if_unused(made)
+        raise
+
+
+def _missing(path: Path) -> list[Path]:
+    """`path` and its parent folders that do not exist yet, deepest first."""
+    return [p for p in (path, *path.parents) if not p.exists()]
+
+
+def _remove_if_unused(made: list[Path]) -> None:
+    """After a failed publish: remove the ledger (and its folders) this command created, unless
+    it holds a publication (one that failed after the ledger's COMMIT is kept for `sync`)."""
+    if not made or not made[0].is_file():
+        return
+    try:
+        with Ledger(made[0], create=False) as ledger:
+            if ledger.latest_id() is not None:
+                return
+    except SchedulerError:
+        pass  # not a whole ledger: nothing in it to keep
+    for path in (made[0], *(Path(f"{made[0]}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        path.unlink(missing_ok=True)
+    for folder in made[1:]:
+        try:
+            folder.rmdir()  # only while empty
+        except OSError:
+            return

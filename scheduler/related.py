@@ -77,9 +77,26 @@ class Relation:
         return round(self.score * 100)
 
 
+def _tokenizer() -> jieba.Tokenizer:
+    """jieba's default tokenizer, its prefix dictionary built in memory.
+
+    Left to itself, jieba's first cut (Tokenizer.initialize) reads `jieba.cache` from the system
+    temp folder (tempfile.gettempdir(), or Tokenizer.tmp_dir) and, when it is missing, writes it
+    there: a file outside the folder the user named, and one it would unmarshal from a folder
+    anyone can write. Building the prefix dictionary here from the dictionary in the wheel
+    (gen_pfdict over get_dict_file) and marking the tokenizer initialised skips both; it costs
+    what jieba's first run costs anyway, once per process."""
+    tokenizer = jieba.dt
+    with tokenizer.lock:
+        if not tokenizer.initialized:
+            tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
+            tokenizer.initialized = True
+    return tokenizer
+
+
 def words(text: str) -> list[str]:
     """The matter words of a text: jieba's words of two or more characters, no stop words."""
-    return [w for w in jieba.lcut(text) if len(w) >= 2 and w not in STOP_WORDS and not re.fullmatch(r"[\W\d_]+", w)]
+    return [w for w in _tokenizer().lcut(text) if len(w) >= 2 and w not in STOP_WORDS and not re.fullmatch(r"[\W\d_]+", w)]
 
 
 def _matter(r: MeetingRequest) -> str:

@@ -71,6 +71,15 @@ def english_words(text: str, *, typed: tuple[str, ...] = ()) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in NAMES and w not in TECHNICAL]
 
 
+ASCII_END = re.compile(r"[.!?,;:]$")  # a sentence ended the English way
+SPACED = re.compile(r"[。？！；：，] ")  # Chinese puts no space after its punctuation
+ASCII_AFTER_CHINESE = re.compile(r"[\u4e00-\u9fff）][.!?,;:](?:\s|$)")
+
+
+def ends_the_chinese_way(text: str) -> bool:
+    return not (ASCII_END.search(text) or SPACED.search(text) or ASCII_AFTER_CHINESE.search(text))
+
+
 def _invoke(args: list[str]):
     return CliRunner().invoke(cli, args)
 
@@ -107,6 +116,13 @@ def test_every_click_message_has_a_chinese_translation():
         used = set(re.findall(r"\{(\w+)", translated)) | set(re.findall(r"%\((\w+)\)", translated))
         assert used <= allowed, (msgid, used - allowed)
         assert bool(plural) == bool(entry.msgid_plural), msgid
+
+
+def test_every_click_translation_ends_with_chinese_punctuation_or_none():
+    for entry in polib.pofile(str(CLICK_MESSAGES)):
+        for translated in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if translated:
+                assert ends_the_chinese_way(translated), (entry.msgid, translated)
 
 
 def test_click_speaks_chinese_through_its_own_gettext_names():
@@ -201,6 +217,8 @@ def test_every_bad_invocation_is_told_in_chinese(folder):
         error_lines = [line for line in output.splitlines() if line.startswith("错误：")]
         if len(error_lines) != 1 or not CJK.search(error_lines[0][3:]):
             problems.append("not one Chinese 错误： line")
+        elif not ends_the_chinese_way(error_lines[0]):
+            problems.append("ASCII punctuation where Chinese ends a sentence")
         words = english_words(output, typed=(*typed, str(folder)))
         if words:
             problems.append(f"English {words}")
@@ -216,12 +234,15 @@ def test_every_bad_invocation_is_told_in_chinese(folder):
         (["stats", "--large-attendees", "x"], "错误：'--large-attendees' 的值无效：'x' 不是有效的整数。"),
         (["serve", "--port", "99999"], "错误：'--port' 的值无效：99999 不在范围 1<=x<=65535 内。"),
         (["token", "issue", "王志刚", "--kind", "boss"], "错误：'--kind' 的值无效：'boss' 不是可选的值（'leader', 'unit', 'room', 'staff'）。"),
-        (["plan-year", "import"], "错误：缺少参数 '文件'"),
-        (["plan-year", "import", "a.xlsx"], "错误：缺少选项 '--year'"),
+        (["plan-year", "import"], "错误：缺少参数 '文件'。\n"),  # Click itself puts an ASCII '.' after the name
+        (["plan-year", "import", "a.xlsx"], "错误：缺少选项 '--year'。\n"),
+        (["token", "issue"], "错误：缺少参数 '名称'。\n"),
         (["diff", "/nonexistent/a", "/nonexistent/b"], "错误：'安排A' 的值无效：路径 '/nonexistent/a' 不存在。"),
         (["serve", "now"], "错误：多余的参数（now）"),
         (["plan", "--bogus"], "错误：没有选项 '--bogus'。"),
-        (["plna"], "错误：没有命令 'plna'"),
+        (["plna"], "错误：没有命令 'plna'。是否想用 'plan'？\n"),  # Click joins the two with a space
+        (["plan", "--time"], "错误：没有选项 '--time'。是否想用 '--time-limit'？\n"),
+        (["serve", "a.", "b"], "错误：多余的参数（a. b）\n"),  # what the user typed stays as typed
         (["plan", "-o"], "错误：选项 '-o' 需要 1 个值。"),
     ],
 )

@@ -196,6 +196,25 @@ def test_workbook_reports_sheet_and_row(example_copy):
     assert only(example_copy) == "week.xlsx，工作表「会议申请」，第5行，「拟用时长」列：「很久」不是时长，应如 90、90分钟、1.5小时、1小时30分"
 
 
+def test_a_formula_without_a_computed_value_is_not_called_empty(example_copy):
+    # A workbook written by a program (openpyxl here) holds formulas but no computed values until
+    # someone opens and saves it in Excel or WPS; read with data_only, such a cell is None.
+    wb = as_workbook(example_copy)
+    ws = wb["会议申请"]
+    column = [c.value for c in ws[1]].index("会议名称") + 1
+    ws.cell(row=2, column=column).value = '="关于"&"城市更新"'
+    ws.cell(row=3, column=column + 1).value = "=1+1"  # an optional column: reported as well, never read as empty
+    wb.save(example_copy / "week.xlsx")
+    lines = problems(example_copy)
+    fix = "是公式，但文件中没有它的计算结果（文件由程序生成，未在 Excel 或 WPS 中打开保存过）；请用 Excel 或 WPS 打开此文件、保存后再试"
+    header = ws.cell(row=1, column=column + 1).value
+    assert lines == [
+        f"week.xlsx，工作表「会议申请」，第2行，「会议名称」列：「=\"关于\"&\"城市更新\"」{fix}",
+        f"week.xlsx，工作表「会议申请」，第3行，「{header}」列：「=1+1」{fix}",
+    ]
+    assert not any("为空" in line for line in lines)
+
+
 def test_workbook_and_csv_give_the_same_week(example_copy, example_problem):
     wb = as_workbook(example_copy)
     wb.save(example_copy / "anything.xlsx")

@@ -10,6 +10,7 @@ from docx import Document
 
 from scheduler.cli import cli
 from scheduler.errors import PlanError
+from scheduler.files import safe_name
 from scheduler.notices import file_name, notices, unit_times
 from tests.conftest import EXAMPLE, NOW
 
@@ -88,8 +89,21 @@ def test_file_names_never_leave_the_folder():
     class S:
         id: str
 
-    assert file_name(S("../../etc/passwd")) == "notices/会议通知-etc_passwd.docx"
-    assert file_name(S("..")) == "notices/会议通知-sitting.docx"
+    for hostile in ("../../etc/passwd", "..", "a/b", "a\\b", "x\x00y", "长" * 100):
+        name = file_name(S(hostile))
+        assert name == f"notices/会议通知-{safe_name(hostile)}.docx"  # the one file-name rule, files.safe_name
+        assert name.count("/") == 1 and ".." not in name and "\\" not in name and "\x00" not in name
+    assert file_name(S("H1")) == "notices/会议通知-H1.docx"  # a plain id is kept as it is
+
+
+def test_ids_that_differ_only_in_unsafe_characters_get_two_files(example_problem, example_plan):
+    from dataclasses import replace
+
+    first, second = example_plan.sittings[:2]
+    plan = replace(example_plan, sittings=(replace(first, id="H/1"), replace(second, id="H_1")))
+    written = notices(example_problem, plan, now=NOW)
+    assert len(written) == 2  # before, both became notices/会议通知-H_1.docx and one overwrote the other
+    assert set(written) == {file_name(s) for s in plan.sittings}
 
 
 def test_the_notices_command_writes_one_or_all(tmp_path, example_problem, example_plan):

@@ -232,8 +232,20 @@ def test_publish_refuses_a_plan_that_no_longer_fits_the_inputs(example_copy, exa
     assert result.exit_code == 2, result.output
     assert "leader_not_double_booked" in result.stderr and "J99" in result.stderr
     assert not (tmp_path / "pub").exists()
-    with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        assert ledger.publications() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "week"]  # a refused publish leaves no file, not even an empty ledger
+
+
+def test_a_publish_that_fails_leaves_no_new_ledger_but_keeps_an_existing_one(planned, tmp_path):
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    ledger = tmp_path / "calendars" / "ledger.sqlite"
+    command = ["publish", str(planned), "--ledger", str(ledger), "--to", str(tmp_path / "not-a-folder" / "pub"), "--now", LATER]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2 and "无法写入发布目录" in result.stderr, result.output
+    assert not (tmp_path / "calendars").exists()  # neither the ledger it would have created nor its folder
+    with Ledger(ledger) as kept:  # a ledger that was there before stays, untouched
+        assert kept.publications() == []
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2 and ledger.exists()
 
 
 def test_whatif_refuses_unknown_names_with_exit_2(planned, tmp_path):
