@@ -220,19 +220,32 @@ def post_leader_travel_buffer(ctx: ModelContext) -> None:
     may overlap each other (back to back in one building is fine, and fewer than K of them can
     meet at one moment), but none may reach a span in another building. Receptions with a known
     building take part as fixed spans. Linear in the number of spans, unlike posting pairs.
+
+    Only where two buildings can meet (_contested_days): a span takes part only if, widened by
+    the buffer, it can touch a day on which the leader could be in two buildings; a building has
+    a cumulative only if the leader could be in it on such a day and a sitting of theirs takes
+    part. Exact: two spans in different buildings closer than the buffer both touch the day of
+    the minute where they come too close, so that day is contested and both take part. Fixed
+    spans against each other are given, not checked (rules.py asks the buffer next to a
+    sitting), so they never clash among themselves (_fixed_travel).
     """
     problem, model = ctx.problem, ctx.model
     buffer = problem.settings.travel_buffer_minutes
-    buildings = sorted({room.building for room in problem.rooms})
-    if buffer <= 0 or len(buildings) < 2:
+    if buffer <= 0 or len({room.building for room in problem.rooms}) < 2:
         return
     capacity = 2 * (-(-2 * buffer // problem.settings.grain_minutes)) + 2
+    fixed = _fixed_busy(problem)
+    contested = _contested_days(ctx, buffer, fixed)
+    buildings = {leader: sorted(set().union(*days.values())) for leader, days in contested.items()}
     per_leader = defaultdict(lambda: defaultdict(list))  # leader -> building -> [(interval, demand)]
     for v in ctx.vars:
-        inside, elsewhere = _building_presence(ctx, v, buildings)
-        for leader in sorted(v.leaders(problem)):
+        leaders = [x for x in sorted(v.leaders(problem)) if x in contested and _candidate_reach(v, problem, x, buffer) & contested[x].keys()]
+        if not leaders:
+            continue
+        inside, elsewhere = _building_presence(ctx, v, sorted(set().union(*(buildings[x] for x in leaders))))
+        for leader in leaders:
             a_from, a_to = _leader_extent(v, problem, leader)
-            for building in buildings:
+            for building in buildings[leader]:
                 if building in inside:
                     wide = model.new_optional_fixed_size_interval_var(
                         v.start + a_from - buffer, a_to - a_from + 2 * buffer, inside[building], f"wide[{leader},{v.candidate.key},{building}]"
@@ -240,28 +253,78 @@ def post_leader_travel_buffer(ctx: ModelContext) -> None:
                     per_leader[leader][building].append((wide, 1))
                 span = model.new_optional_fixed_size_interval_var(v.start + a_from, a_to - a_from, elsewhere[building], f"span[{leader},{v.candidate.key},{building}]")
                 per_leader[leader][building].append((span, capacity))
-    for leader, spans in _fixed_busy(problem).items():
-        if leader not in per_leader:
-            continue
-        for n, (start, end, where) in enumerate(spans):
-            if where is None:
-                continue
-            for building in buildings:
-                if building == where:
-                    per_leader[leader][building].append((_fixed_interval(model, start - buffer, end + buffer, f"fixed_wide[{leader},{n}]"), 1))
-                else:
-                    per_leader[leader][building].append((_fixed_interval(model, start, end, f"fixed_span[{leader},{n},{building}]"), capacity))
     for leader in sorted(per_leader):
-        for items in per_leader[leader].values():
+        spans = [(a, b, where) for a, b, where in fixed.get(leader, ()) if where is not None and _reach(a - buffer, b + buffer) & contested[leader].keys()]
+        for building in buildings[leader]:
+            items = per_leader[leader][building]
+            if not items:
+                continue
+            for n, (start, end) in enumerate(_fixed_travel(spans, building, buffer)):
+                items.append((_fixed_interval(model, start, end, f"fixed_travel[{leader},{building},{n}]"), 1))
+            for n, (start, end) in enumerate(_union((a, b) for a, b, where in spans if where != building)):
+                items.append((_fixed_interval(model, start, end, f"fixed_span[{leader},{building},{n}]"), capacity))
             if any(d == 1 for _, d in items) and any(d == capacity for _, d in items):
                 model.add_cumulative([i for i, _ in items], [d for _, d in items], capacity)
 
 
+def _reach(lo: int, hi: int) -> set[int]:
+    """The week days (minute // 1440) that the minutes [lo, hi) touch."""
+    return set(range(lo // 1440, (hi - 1) // 1440 + 1))
+
+
+def _candidate_reach(v: CandidateVars, problem: Problem, leader: str, buffer: int) -> set[int]:
+    """The days the leader's span in the candidate, widened by the buffer, can touch: its start
+    days, and a neighbouring day only if a start near midnight (with the buffer) gets there."""
+    a_from, a_to = _leader_extent(v, problem, leader)
+    first, last = {}, {}  # per start day: the earliest and the latest start
+    for s in v.starts:
+        first[s // 1440] = min(first.get(s // 1440, s), s)
+        last[s // 1440] = max(last.get(s // 1440, s), s)
+    return set().union(*(_reach(first[d] + a_from - buffer, last[d] + a_to + buffer) for d in first))
+
+
+def _contested_days(ctx: ModelContext, buffer: int, fixed) -> dict[str, dict[int, set[str]]]:
+    """Per leader with any candidate: the days on which they could be in two buildings (the
+    buildings of every candidate and reception with a building whose span, widened by the
+    buffer, can touch the day), with those buildings. Other days need no travel buffer."""
+    problem, rooms = ctx.problem, ctx.problem.room_index
+    possible = defaultdict(lambda: defaultdict(set))  # leader -> day -> buildings
+    for v in ctx.vars:
+        where = {rooms[room].building for room in v.rooms}
+        for leader in v.leaders(problem):
+            for day in _candidate_reach(v, problem, leader, buffer):
+                possible[leader][day] |= where
+    for leader in list(possible):
+        for start, end, where in fixed.get(leader, ()):
+            if where is not None:  # commitments: their place is unknown, so no buffer (busy.py)
+                for day in _reach(start - buffer, end + buffer):
+                    possible[leader][day].add(where)
+    contested = {leader: {d: b for d, b in days.items() if len(b) > 1} for leader, days in possible.items()}
+    return {leader: days for leader, days in contested.items() if days}
+
+
+def _fixed_travel(spans, building: str, buffer: int) -> list[tuple[int, int]]:
+    """The leader's fixed spans in the building widened by the buffer, less the fixed spans
+    elsewhere: two receptions close together in two buildings are given (the check asks the
+    buffer only next to a sitting), so they must not overload the cumulative by themselves."""
+    holes = _union((a, b) for a, b, where in spans if where != building)
+    out = []
+    for a, b in _union((a - buffer, b + buffer) for a, b, where in spans if where == building):
+        for h0, h1 in holes:
+            if h0 < b and a < h1:
+                if a < h0:
+                    out.append((a, h0))
+                a = max(a, h1)
+        if a < b:
+            out.append((a, b))
+    return out
+
+
 def _building_presence(ctx: ModelContext, v: CandidateVars, buildings) -> tuple[dict, dict]:
     """Literals for "the candidate sits in building B" (only buildings where it has a room) and
-    "it sits, but not in B" (every building). New variables only where no existing literal says
-    it: a candidate with rooms in one building is there exactly when present; with rooms in two,
-    being elsewhere than one is being in the other."""
+    "it sits, but not in B" (every building given; they include all of the candidate's). New
+    variables only where no existing literal says it: a candidate with rooms in one building is
+    there exactly when present; with rooms in two, being elsewhere than one is being in the other."""
     model = ctx.model
     by_building = _building_literals(ctx, v)
     inside = {}
