@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress as LiveProgress, ProgressColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
@@ -25,16 +26,36 @@ def number(value: float) -> str:
     return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.1f}"
 
 
+class _Cell:
+    """A table cell that rich sizes and that folds like `wrap`: rich's own folding cuts Chinese
+    text at any character, so a line could start with ，。； or split 1,383.3 or 14:20."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines() or [""]
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        from uniseg.linebreak import line_break_units
+
+        widest_unit = max((display_width(unit.rstrip()) for line in self.lines for unit in line_break_units(line)), default=0)
+        return Measurement(widest_unit, max(display_width(line) for line in self.lines))
+
+    def __rich_console__(self, console, options):
+        for line in self.lines:
+            for part in wrap(line, options.max_width):
+                yield Text(part, overflow="fold")  # fold only what no break can fit (a long path)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None) -> str:
     """A plain-text table whose columns line up for Chinese text. On a terminal, cells wrap
-    within its width; into a file or a pipe, every row stays on one line (greppable)."""
+    within its width where `wrap` may break a line; into a file or a pipe, every row stays on
+    one line (greppable)."""
     if width is None:
         width = shutil.get_terminal_size((WIDTH, 24)).columns if sys.stdout.isatty() else 100_000
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="", expand=False)
     for header in headers:
-        grid.add_column(header, overflow="fold")
+        grid.add_column(_Cell(header), overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(_Cell("" if cell is None else str(cell)) for cell in row))
     out = io.StringIO()
     Console(file=out, width=width, color_system=None, force_terminal=False, legacy_windows=False, emoji=False, highlight=False).print(grid)
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"

@@ -72,6 +72,42 @@ def test_tables_align_chinese_text():
         assert _column_starts(line, list(row)) == expected, text
 
 
+def _column_texts(text: str, headers: list[str]) -> dict[str, list[str]]:
+    """The lines of each column of a rendered table, cut at the headers' display columns."""
+    head, _rule, *body = text.splitlines()
+    starts = [display_width(head[: head.index(h)]) for h in headers]
+    columns: dict[str, list[str]] = {h: [] for h in headers}
+    for line in body:
+        at, placed = 0, []
+        for ch in line:
+            placed.append((at, ch))
+            at += display_width(ch)
+        for k, h in enumerate(headers):
+            end = starts[k + 1] if k + 1 < len(starts) else at + 1
+            columns[h].append("".join(ch for pos, ch in placed if starts[k] <= pos < end).strip())
+    return columns
+
+
+CLOSING = "，。、；：？！）」』”"
+
+
+@pytest.mark.parametrize("lead", range(13))
+def test_table_cells_break_where_chinese_text_may_break(lead):
+    # At 100 columns the reason column folds; wherever the fold falls (moved by `lead`
+    # characters), no line starts with closing punctuation and no number is cut in two.
+    reason = "会" * lead + "因王志刚12月7日全天外出参加省委会议，改在其返回后的第一个下午；与H15套开，节省参会单位往返时间共计1,383.3分钟。另：市财政局、市住建局到会时间为14:20。"
+    headers = ["编号", "会议名称", "原安排", "新安排", "原因"]
+    row = ("H12", "全市安全生产工作推进会暨第四季度重点任务调度会议", "12月7日 周一 09:00—10:30", "12月8日 周二 14:30—16:00", reason)
+    text = table(headers, [row], width=100)
+    assert max(display_width(line) for line in text.splitlines()) <= 100
+    columns = _column_texts(text, headers)
+    assert all(not line or line[0] not in CLOSING for lines in columns.values() for line in lines), text
+    for header, cell in zip(headers, row):
+        assert "".join(columns[header]).replace(" ", "") == cell.replace(" ", "")  # nothing lost
+        for figure in re.findall(r"\d[\d,.:]*\d", cell):
+            assert any(figure in line for line in columns[header]), (figure, text)
+
+
 def test_numbers_are_rounded_for_reading():
     assert number(110.0) == "110" and number(1383.3333) == "1,383.3" and number(2) == "2"
 
