@@ -42,12 +42,13 @@ OVERRUN_FACTOR, OVERRUN_EXTRA = 5.0, 60.0
 # Shares of the deterministic budget: the first two levels decide the most, so they get more.
 LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 6}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
-# Neighbourhood search (`StagedSearch._neighbourhoods`) on the merge levels: NEIGHBOURHOOD_SHARE of
-# such a level's share goes to it. One call frees the sittings of a few related groups (at most about
+# Neighbourhood search (`StagedSearch._neighbourhoods`): NEIGHBOURHOOD_SHARE of a level's share
+# goes to it on the levels below. One call frees a few sittings (a request left out and what is in
+# its way, or related groups with the sittings sharing their leaders: at most about
 # NEIGHBOURHOOD_VARIABLES decision variables), fixes the rest of the week and re-solves; its cost
 # is its deterministic time at `neighbourhood_rate` plus the presolve of the whole model, which
 # grows with the model (PRESOLVE_SECONDS_PER_VARIABLE; measured on the reference machine).
-NEIGHBOURHOOD_LEVELS = ("fewer_sittings", "stronger_merges", "fewer_attendance_trips")
+NEIGHBOURHOOD_LEVELS = ("schedule_requests", "fewer_sittings", "stronger_merges", "fewer_attendance_trips")
 NEIGHBOURHOOD_SHARE = 0.75
 NEIGHBOURHOOD_VARIABLES = 400
 NEIGHBOURHOOD_CALL_DTIME = 0.2
@@ -232,7 +233,8 @@ class StagedSearch:
             if self.deadline.passed():  # out of time before this level: keep what is in hand
                 self._stop(name, terms, floor)
                 continue
-            searched = name in NEIGHBOURHOOD_LEVELS and bool(self.groups) and self.solution is not None
+            neighbourhoods = self._left_out if name == "schedule_requests" else self._split_groups
+            searched = name in NEIGHBOURHOOD_LEVELS and self.solution is not None and next(neighbourhoods(), None) is not None
             before = self.solution
             model.minimize(expr)
             self._hint()
@@ -256,7 +258,7 @@ class StagedSearch:
             proven = status == cp_model.OPTIMAL and current == round(solver.objective_value)
             bound = current if proven else min(current, math.ceil(solver.best_objective_bound - 1e-6))
             if searched and not proven:
-                current = self._neighbourhoods(expr, terms, current, share * NEIGHBOURHOOD_SHARE)
+                current = self._neighbourhoods(expr, terms, current, share * NEIGHBOURHOOD_SHARE, neighbourhoods)
                 if current is None:  # the deadline came in the middle: the level is thrown away whole
                     self.solution = before
                     self._stop(name, terms, floor)
@@ -282,14 +284,15 @@ class StagedSearch:
         self.dtime += dtime
         self.spent += dtime if cost is None else cost
 
-    def _neighbourhoods(self, expr, terms, current: int, units: float) -> int | None:
-        """Large-neighbourhood search on one level, deterministic: related groups are taken in a
-        fixed order, a few at a time (`_batches`); each call frees their candidates and the
-        chosen sittings that share a leader with them, fixes every other sitting as it is,
-        and re-solves the level. A better answer replaces the solution in hand. Passes repeat
-        while one improves and the budget (`units`) lasts. This is what combines related
-        requests on large weeks: CP-SAT's own neighbourhoods rarely free a chair's requests
-        together with the sittings in their way (docs/model.md). None when the deadline came."""
+    def _neighbourhoods(self, expr, terms, current: int, units: float, neighbourhoods) -> int | None:
+        """Large-neighbourhood search on one level, deterministic: each call frees the decision
+        variables of one neighbourhood (`neighbourhoods()` yields them in a fixed order: a
+        request left out and the sittings in its way, `_left_out`; related groups and the
+        sittings sharing their leaders, `_split_groups`), fixes every other sitting as it is and
+        re-solves the level. A better answer replaces the solution in hand. Passes repeat while
+        one improves and the budget (`units`) lasts. This is what places the last requests and
+        combines related ones on large weeks: CP-SAT's own neighbourhoods rarely free a request
+        together with the sittings in its way (docs/model.md). None when the deadline came."""
         model, variables = self.ctx.model, len(self.ctx.model.proto.variables)
         lns_rate = neighbourhood_rate(variables)
         # a call's cost in budget units: its deterministic time at the neighbourhood rate, plus the presolve of the whole model
@@ -299,7 +302,7 @@ class StagedSearch:
         model.minimize(expr)
         while improved and spent < units:
             improved = False
-            for free in self._batches():
+            for free in neighbourhoods():
                 if spent + overhead * to_units >= units:
                     break
                 if self.deadline.passed():
@@ -327,7 +330,20 @@ class StagedSearch:
         model.clear_hints()
         return current
 
-    def _batches(self):
+    def _left_out(self):
+        """Per request the solution in hand leaves out (in id order): its candidates, and the
+        chosen sittings that share a leader with it on a day it could sit."""
+        variables = self.ctx.vars
+        held = {rid for v in variables if self.solution[v.present.index] for rid in v.candidate.request_ids}
+        for rid in sorted(set(self.ctx.by_request) - held):
+            own = self.ctx.by_request[rid]
+            if any(self.solution[v.present.index] for v in own):
+                continue  # placed by an earlier call of this pass
+            leaders = {x for v in own for x in self.leaders_of[id(v)]}
+            days = {day for v in own for day in v.days}
+            yield {i for v in own for i in _decisions(v)} | self._sharing(leaders, days)
+
+    def _split_groups(self):
         """The free decision variables of each neighbourhood call. Related groups whose held
         requests sit in two or more sittings, those split the most first (then in the groups'
         order), joined until about NEIGHBOURHOOD_VARIABLES; each batch frees its groups'
@@ -348,9 +364,15 @@ class StagedSearch:
         if batch:
             yield batch | self._sharing(leaders)
 
-    def _sharing(self, leaders: set[str]) -> set[int]:
-        """The decision variables of the sittings in hand that one of `leaders` attends."""
-        return {i for v in self.ctx.vars if self.solution[v.present.index] and self.leaders_of[id(v)] & leaders for i in _decisions(v)}
+    def _sharing(self, leaders: set[str], days: set[int] | None = None) -> set[int]:
+        """The decision variables of the sittings in hand that one of `leaders` attends (on one of
+        `days`, when given)."""
+        solution = self.solution
+        return {
+            i for v in self.ctx.vars
+            if solution[v.present.index] and self.leaders_of[id(v)] & leaders and (days is None or solution[v.slot.index] * v.grain // 1440 in days)
+            for i in _decisions(v)
+        }
 
     def _report(self, name: str, value: int, bound: int) -> None:
         """A plan is in hand (the warm start, or a level's): note the first, tell the progress bar."""

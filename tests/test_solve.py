@@ -82,42 +82,72 @@ def test_a_run_past_its_deadline_returns_the_warm_start_and_says_where_it_stoppe
     assert any("运行超过时限" in line and "排入申请" in line for line in level_lines(plan))
 
 
-def _apart(monkeypatch, deadline=None):
-    """A search whose solution in hand has related A and B in two sittings (the warm start
-    places each request alone), the scheduling level held; and its fewer_sittings level."""
+def _searching(monkeypatch, problem, warm, level, deadline=None):
+    """A search whose solution in hand is the plan `warm` made complete, the levels above
+    `level` held; and that level's terms and expression."""
     from ortools.sat.python import cp_model
 
     from scheduler import solve as solving
+
+    monkeypatch.setattr(solving, "warm_starts", lambda p, *args, **kw: [("given", warm)])
+    pairs = relations(problem)
+    ctx = model.build_model(problem, solving.make_candidates(problem, pairs))
+    search = solving.StagedSearch(ctx, SolveOptions(time_limit=10), 0.0, deadline=deadline, pairs=pairs)
+    search._warm_start()
+
+    def of(name):
+        terms = ctx.objective_terms[name]
+        return terms, cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+
+    names = [name for name, _ in LEVELS]
+    for above in names[: names.index(level)]:
+        terms, expr = of(above)
+        ctx.model.add(expr <= search._value(terms))
+    return (search, *of(level))
+
+
+def _apart(monkeypatch, deadline=None):
+    """Related A and B in two sittings in hand (each request alone), the scheduling level held."""
     from scheduler.baseline import baseline_plan
-    from scheduler.related import candidates
 
     requests = [make_request(x, minutes=60, tags=("安全生产",)) for x in "AB"] + [make_request("C", minutes=60, chair="L2")]
     problem = make_problem(requests, days=2)
-    monkeypatch.setattr(solving, "warm_starts", lambda p, *args, **kw: [("apart", baseline_plan(p))])
-    pairs = relations(problem)
-    ctx = model.build_model(problem, candidates(problem, pairs))
-    search = solving.StagedSearch(ctx, SolveOptions(time_limit=10), 0.0, deadline=deadline, pairs=pairs)
-    search._warm_start()
-    held = ctx.objective_terms["schedule_requests"]
-    ctx.model.add(cp_model.LinearExpr.weighted_sum([v for _, v in held], [c for c, _ in held]) <= search._value(held))
-    terms = ctx.objective_terms["fewer_sittings"]
-    return search, terms, cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+    return _searching(monkeypatch, problem, baseline_plan(problem), "fewer_sittings", deadline)
 
 
 def test_the_neighbourhood_search_combines_what_the_warm_start_left_apart(monkeypatch):
     search, terms, expr = _apart(monkeypatch)
     assert search._value(terms) == 3
     assert [sorted({r for v in g for r in v.candidate.request_ids}) for g in search.groups] == [["A", "B"]]
-    assert search._neighbourhoods(expr, terms, 3, units=10.0) == 2
+    assert search._neighbourhoods(expr, terms, 3, 10.0, search._split_groups) == 2
     chosen = {v.candidate.request_ids for v in search.ctx.vars if search.solution[v.present.index]}
     assert chosen == {("A", "B"), ("C",)}
+
+
+def test_the_neighbourhood_search_places_a_request_by_moving_the_sitting_in_its_way(monkeypatch):
+    from scheduler.domain import Room
+    from scheduler.solve import extract
+    from tests.conftest import make_plan, make_sitting
+
+    a = make_request("A", minutes=60)
+    b = make_request("B", minutes=60, fixed_start=at(0, "08:30"))  # the same chair, at A's time
+    problem = make_problem([a, b], rooms=(Room(id="R1", name="一号会议室", capacity=40, building="A"),), days=1)
+    search, terms, expr = _searching(monkeypatch, problem, make_plan(make_sitting(a, at(0, "08:30"))), "schedule_requests")
+    assert placed(make_plan(*extract(problem, search.ctx.vars, search.solution))) == {"A"}
+    [free] = search._left_out()  # B's candidates, and A: the same chair on B's day
+    assert {v.candidate.key for v in search.ctx.vars if v.present.index in free} == {"A", "B"}
+    before = search._value(terms)
+    assert search._neighbourhoods(expr, terms, before, 10.0, search._left_out) < before
+    plan = make_plan(*extract(problem, search.ctx.vars, search.solution))
+    assert placed(plan) == {"A", "B"} and not check(problem, plan)
+    assert {s.id: s.start for s in plan.sittings} == {"B": at(0, "08:30"), "A": at(0, "09:30")}
 
 
 def test_the_neighbourhood_search_gives_up_a_level_the_deadline_cuts(monkeypatch):
     from scheduler.solve import Deadline
 
     search, terms, expr = _apart(monkeypatch, deadline=Deadline(0))
-    assert search._neighbourhoods(expr, terms, 3, units=10.0) is None
+    assert search._neighbourhoods(expr, terms, 3, 10.0, search._split_groups) is None
 
 
 def test_the_deterministic_budget_scales_down_with_the_model():
