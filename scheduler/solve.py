@@ -255,8 +255,7 @@ class StagedSearch:
                 current = self._value(terms)
             if self.solution is None:
                 raise SchedulerError(f"在求解预算内未找到任何可行方案（状态{solver.status_name(status)}），请增大 time_limit_seconds 或 --time-limit")
-            proven = status == cp_model.OPTIMAL and current == round(solver.objective_value)
-            bound = current if proven else min(current, math.ceil(solver.best_objective_bound - 1e-6))
+            proven, bound = level_bound(status, solver.objective_value, solver.best_objective_bound, current, floor)
             if searched and not proven:
                 current = self._neighbourhoods(expr, terms, current, share * NEIGHBOURHOOD_SHARE, neighbourhoods)
                 if current is None:  # the deadline came in the middle: the level is thrown away whole
@@ -432,6 +431,19 @@ class StagedSearch:
                 self.warm_name = name
                 self._report("warm_start", 0, 0)
                 return
+
+
+def level_bound(status: int, objective: float, best_bound: float, current: int, floor: int) -> tuple[bool, int]:
+    """(proven, lower bound) of a level whose solution in hand has value `current`, after a
+    CP-SAT call that ended with `status`. Only an OPTIMAL or FEASIBLE answer carries a bound:
+    a call stopped before its first answer (UNKNOWN) reports 0, which is no proof of anything
+    (for the scheduling level, whose values are negative, it would read as "proven"); then the
+    bound is the level's `floor`, the least its terms could ever sum to."""
+    if status == cp_model.OPTIMAL and current == round(objective):
+        return True, current
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False, min(current, math.ceil(best_bound - 1e-6))
+    return False, min(current, floor)
 
 
 def _decisions(v: CandidateVars) -> list[int]:

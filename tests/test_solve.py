@@ -150,6 +150,18 @@ def test_the_neighbourhood_search_gives_up_a_level_the_deadline_cuts(monkeypatch
     assert search._neighbourhoods(expr, terms, 3, 10.0, search._split_groups) is None
 
 
+def test_a_level_stopped_before_its_first_answer_proves_nothing():
+    from ortools.sat.python import cp_model
+
+    from scheduler.solve import level_bound
+
+    # CP-SAT reports a bound of 0 when it stopped before any answer: for the scheduling level
+    # (negative values) that once read as "已证明无法多排".
+    assert level_bound(cp_model.UNKNOWN, 0.0, 0.0, -3714, -4000) == (False, -4000)
+    assert level_bound(cp_model.FEASIBLE, -3714.0, -3800.0, -3714, -4000) == (False, -3800)
+    assert level_bound(cp_model.OPTIMAL, -3714.0, -3714.0, -3714, -4000) == (True, -3714)
+
+
 def test_the_deterministic_budget_scales_down_with_the_model():
     from scheduler.solve import DTIME_PER_SECOND, REFERENCE_VARIABLES, dtime_rate
 
