@@ -229,9 +229,16 @@ def for_solver(problem: Problem, result: Review) -> Problem:
 
 
 def with_excluded(problem: Problem, plan: Plan, result: Review) -> Plan:
-    """The solver's plan with an outcome for every excluded request, in the week's order."""
+    """The solver's plan with an outcome for every excluded request, in the week's order, and
+    each request's 计划内 / 计划外 when the ledger holds an annual plan for the week."""
+    plan = with_annual(plan, result)
     if not result.excluded:
         return plan
     order = {r.id: n for n, r in enumerate(problem.requests)}
     outcomes = sorted((*plan.outcomes, *result.excluded), key=lambda o: order.get(o.request_id, len(order)))
     return replace(plan, outcomes=tuple(outcomes))
+
+
+def with_annual(plan: Plan, result: Review) -> Plan:
+    """The plan carrying each request's 计划内 / 计划外 (None when no annual plan was loaded)."""
+    return replace(plan, annual_plan={rid: m.status for rid, m in result.matches.items()} if result.matches else None)

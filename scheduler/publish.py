@@ -304,6 +304,7 @@ def publish_folder(
     variant = Variant.from_json(data.get("variant"))
     extra = {"variant": Variant(add=variant.add, drop=variant.drop, fix=variant.fix, set=variant.set).to_json()} if variant else None
     year = control.review(problem, ledger_path)
+    plan = control.with_annual(plan, year)  # 计划内 / 计划外 against the ledger's annual plan as it is now
     # before the ledger is opened: a refused publish creates no file
     violations = [*check(problem, plan), *(Violation(QUOTA_RULE, b.message) for b in control.hard_quota_breaches(problem, plan, year))]
     if violations:

@@ -274,7 +274,24 @@ def candidates(problem: Problem, pairs: dict | None = None, keep: tuple[tuple[st
         add((request.id,), False)
         if minimum_minutes(problem, request) < planned_minutes(problem, request):
             add((request.id,), True)  # never for a fixed-time meeting: its minimum is its length
-    # Connected components of the relation graph, then their connected subsets.
+    seen = {c.request_ids for c in out}
+    for ids in keep:
+        if ids not in seen and all(rid in index and index[rid].approval != RETURNED for rid in ids) and connected(ids, pairs):
+            add(ids, False)
+            seen.add(ids)
+    for nodes in groups(problem, pairs):  # then the connected subsets of each related group
+        edges = {p for p in pairs if p[0] in nodes}
+        for subset in _connected_subsets(nodes, edges, settings.max_items_per_sitting, MAX_CANDIDATES_PER_GROUP):
+            ids = tuple(sorted(subset, key=lambda rid: _item_order(index[rid])))
+            if ids not in seen:
+                add(ids, False)
+                seen.add(ids)
+    return tuple(out)
+
+
+def groups(problem: Problem, pairs: dict) -> list[list[str]]:
+    """The related groups: connected components of the relation graph (two or more requests
+    each), each sorted, in the order of their first request id."""
     parent = {r.id: r.id for r in problem.requests}
 
     def find(x):
@@ -289,20 +306,7 @@ def candidates(problem: Problem, pairs: dict | None = None, keep: tuple[tuple[st
     for rid in parent:
         if find(rid) in components:
             components[find(rid)].append(rid)
-    seen = {c.request_ids for c in out}
-    for ids in keep:
-        if ids not in seen and all(rid in index and index[rid].approval != RETURNED for rid in ids) and connected(ids, pairs):
-            add(ids, False)
-            seen.add(ids)
-    for root in sorted(components):
-        nodes = sorted(components[root])
-        edges = {p for p in pairs if p[0] in nodes}
-        for subset in _connected_subsets(nodes, edges, settings.max_items_per_sitting, MAX_CANDIDATES_PER_GROUP):
-            ids = tuple(sorted(subset, key=lambda rid: _item_order(index[rid])))
-            if ids not in seen:
-                add(ids, False)
-                seen.add(ids)
-    return tuple(out)
+    return sorted(sorted(nodes) for nodes in components.values())
 
 
 def _item_order(request: MeetingRequest):

@@ -24,7 +24,7 @@ from .baseline import warm_starts
 from .domain import Item, LevelResult, Plan, Problem, Sitting, SolveStats
 from .errors import SchedulerError
 from .model import SCHEDULE_BASE, CandidateVars, ModelContext, build_model
-from .related import candidates as make_candidates, relations
+from .related import candidates as make_candidates, groups as related_groups, relations
 from .rules import LEVELS, check
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,18 @@ REFERENCE_VARIABLES = 2000
 # machine a few times slower than the reference (or loaded), never an unbounded run.
 OVERRUN_FACTOR, OVERRUN_EXTRA = 5.0, 60.0
 # Shares of the deterministic budget: the first two levels decide the most, so they get more.
-LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 3}
+LEVEL_WEIGHTS = {"schedule_requests": 3, "stay_close_to_published": 3, "fewer_sittings": 6}
 EXPLAIN_SHARE = 0.25  # of the budget, on top of it, for finding what blocks each request
+# Neighbourhood search (`StagedSearch._neighbourhoods`) on the merge levels: NEIGHBOURHOOD_SHARE of
+# such a level's share goes to it. One call frees the sittings of a few related groups (at most about
+# NEIGHBOURHOOD_VARIABLES decision variables), fixes the rest of the week and re-solves; its cost
+# is its deterministic time at `neighbourhood_rate` plus the presolve of the whole model, which
+# grows with the model (PRESOLVE_SECONDS_PER_VARIABLE; measured on the reference machine).
+NEIGHBOURHOOD_LEVELS = ("fewer_sittings", "stronger_merges", "fewer_attendance_trips")
+NEIGHBOURHOOD_SHARE = 0.75
+NEIGHBOURHOOD_VARIABLES = 400
+NEIGHBOURHOOD_CALL_DTIME = 0.2
+PRESOLVE_SECONDS_PER_VARIABLE = 3e-5
 SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
 
 
@@ -99,6 +109,14 @@ def dtime_rate(variables: int) -> float:
     return DTIME_PER_SECOND * min(1.0, REFERENCE_VARIABLES / max(variables, 1)) ** 2
 
 
+def neighbourhood_rate(variables: int) -> float:
+    """Deterministic seconds per second of time limit in a neighbourhood call: most of the
+    model is fixed, so its deterministic time costs less wall time than a call on the whole
+    model (measured: about 11 wall s per deterministic s on the 4,600-variable M week, 30 on the
+    20,000-variable L week), falling in proportion to size, not with its square."""
+    return DTIME_PER_SECOND * min(1.0, REFERENCE_VARIABLES / max(variables, 1))
+
+
 def options_for(problem: Problem, time_limit: float | None = None) -> SolveOptions:
     s = problem.settings
     return SolveOptions(time_limit=time_limit or s.time_limit_seconds, seed=s.seed, workers=s.workers, deterministic=s.deterministic)
@@ -141,7 +159,7 @@ def solve(
     cands = make_candidates(problem, pairs, keep=tuple(s.request_ids for s in previous.sittings) if previous else ())
     ctx = build_model(problem, cands, previous)
     rate = dtime_rate(len(ctx.model.proto.variables))
-    search = StagedSearch(ctx, options, started, on_progress, rate=rate, deadline=deadline)
+    search = StagedSearch(ctx, options, started, on_progress, rate=rate, deadline=deadline, pairs=pairs)
     search.run()
     sittings = extract(problem, ctx.vars, search.solution)
     stats = SolveStats(
@@ -169,6 +187,7 @@ class StagedSearch:
 
     def __init__(
         self, ctx: ModelContext, options: SolveOptions, started: float, on_progress=None, *, rate: float = DTIME_PER_SECOND, deadline: Deadline | None = None,
+        pairs: dict | None = None,
     ) -> None:
         self.ctx, self.options, self.started, self.on_progress = ctx, options, started, on_progress
         self.rate = rate
@@ -176,7 +195,11 @@ class StagedSearch:
         self.stopped_at = ""  # the level the deadline cut short ("" when every level finished)
         self.solution: list[int] | None = None  # a complete assignment of the model's variables
         self.levels: list[LevelResult] = []
-        self.dtime = 0.0
+        self.dtime = 0.0  # CP-SAT's deterministic time
+        self.spent = 0.0  # of the budget (time limit x rate)
+        self.groups = _neighbourhood_groups(ctx.problem, pairs, ctx.vars) if pairs is not None else []
+        self.decisions = [i for v in ctx.vars for i in _decisions(v)]
+        self.leaders_of = {id(v): frozenset(v.leaders(ctx.problem)) for v in ctx.vars}
         self.first: float | None = None
         self.warm_name = ""
         self.status = "OPTIMAL"
@@ -193,7 +216,7 @@ class StagedSearch:
                 self.before[name] = model.clone()  # the levels above held: for honest explanations
             terms = [t for rule in rules for t in ctx.objective_terms.get(rule, [])]
             weight = LEVEL_WEIGHTS.get(name, 1)
-            share = max(budget - self.dtime, 0.0) * weight / remaining_weight
+            share = max(budget - self.spent, 0.0) * weight / remaining_weight
             remaining_weight -= weight
             if not terms:
                 continue
@@ -209,12 +232,15 @@ class StagedSearch:
             if self.deadline.passed():  # out of time before this level: keep what is in hand
                 self._stop(name, terms, floor)
                 continue
+            searched = name in NEIGHBOURHOOD_LEVELS and bool(self.groups) and self.solution is not None
+            before = self.solution
             model.minimize(expr)
             self._hint()
             solver = cp_model.CpSolver()
-            parameters(solver, self.options, max(share, 0.01), self.deadline)
+            parameters(solver, self.options, max(share * (1 - NEIGHBOURHOOD_SHARE if searched else 1), 0.01), self.deadline)
             status = solver.solve(model)
-            self.dtime += solver.response_proto.deterministic_time
+            self._spend(solver.response_proto.deterministic_time)
+            logger.debug("level %s: %.3f dtime, %.2f wall s", name, solver.response_proto.deterministic_time, solver.wall_time)
             current = self._value(terms)
             if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.deadline.passed() and self.solution is not None:
                 self._stop(name, terms, floor)  # cut short by the clock: its partial answer is the machine's, not the inputs'
@@ -229,6 +255,14 @@ class StagedSearch:
                 raise SchedulerError(f"在求解预算内未找到任何可行方案（状态{solver.status_name(status)}），请增大 time_limit_seconds 或 --time-limit")
             proven = status == cp_model.OPTIMAL and current == round(solver.objective_value)
             bound = current if proven else min(current, math.ceil(solver.best_objective_bound - 1e-6))
+            if searched and not proven:
+                current = self._neighbourhoods(expr, terms, current, share * NEIGHBOURHOOD_SHARE)
+                if current is None:  # the deadline came in the middle: the level is thrown away whole
+                    self.solution = before
+                    self._stop(name, terms, floor)
+                    continue
+                proven = current <= bound
+                bound = min(bound, current)
             if not proven:
                 self.status = "FEASIBLE"
             self.levels.append(LevelResult(name=name, value=current, bound=bound, proven=proven))
@@ -241,6 +275,82 @@ class StagedSearch:
             LevelResult(name=lv.name, value=(v := self._value(self.terms[lv.name])), bound=min(lv.bound, v), proven=lv.proven or lv.bound >= v)
             for lv in self.levels
         ]
+
+    def _spend(self, dtime: float, cost: float | None = None) -> None:
+        """Count a call's deterministic time, and its cost against the budget (the same unless
+        said otherwise: a neighbourhood call costs what its wall time would be worth)."""
+        self.dtime += dtime
+        self.spent += dtime if cost is None else cost
+
+    def _neighbourhoods(self, expr, terms, current: int, units: float) -> int | None:
+        """Large-neighbourhood search on one level, deterministic: related groups are taken in a
+        fixed order, a few at a time (`_batches`); each call frees their candidates and the
+        chosen sittings that share a leader with them, fixes every other sitting as it is,
+        and re-solves the level. A better answer replaces the solution in hand. Passes repeat
+        while one improves and the budget (`units`) lasts. This is what combines related
+        requests on large weeks: CP-SAT's own neighbourhoods rarely free a chair's requests
+        together with the sittings in their way (docs/model.md). None when the deadline came."""
+        model, variables = self.ctx.model, len(self.ctx.model.proto.variables)
+        lns_rate = neighbourhood_rate(variables)
+        # a call's cost in budget units: its deterministic time at the neighbourhood rate, plus the presolve of the whole model
+        to_units = self.rate / lns_rate
+        overhead = PRESOLVE_SECONDS_PER_VARIABLE * variables * lns_rate
+        spent, improved = 0.0, True
+        model.minimize(expr)
+        while improved and spent < units:
+            improved = False
+            for free in self._batches():
+                if spent + overhead * to_units >= units:
+                    break
+                if self.deadline.passed():
+                    return None
+                model.clear_hints()
+                hint = model.proto.solution_hint
+                fixed = [i for i in self.decisions if i not in free]
+                hint.vars.extend(fixed)
+                hint.values.extend(self.solution[i] for i in fixed)
+                solver = cp_model.CpSolver()
+                parameters(solver, self.options, min(NEIGHBOURHOOD_CALL_DTIME, max((units - spent) / to_units - overhead, 0.01)), self.deadline)
+                solver.parameters.fix_variables_to_their_hinted_value = True
+                status = solver.solve(model)
+                dtime = solver.response_proto.deterministic_time
+                cost = (dtime + overhead) * to_units
+                logger.debug("neighbourhood: %d free, status %s, %.3f dtime, %.2f wall s, value %s -> %s", len(free), solver.status_name(status), dtime, solver.wall_time, current, solver.objective_value)
+                spent += cost
+                self._spend(dtime, cost)
+                if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and self.deadline.passed():
+                    return None
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < current:
+                    self.solution = list(solver.response_proto.solution)
+                    current = self._value(terms)
+                    improved = True
+        model.clear_hints()
+        return current
+
+    def _batches(self):
+        """The free decision variables of each neighbourhood call. Related groups whose held
+        requests sit in two or more sittings, those split the most first (then in the groups'
+        order), joined until about NEIGHBOURHOOD_VARIABLES; each batch frees its groups'
+        candidates and the sittings in hand that share a leader with them (recomputed per batch,
+        as the solution changes)."""
+        split = sorted(
+            (-sittings, n) for n, group in enumerate(self.groups) if (sittings := sum(self.solution[v.present.index] for v in group)) > 1
+        )
+        batch: set[int] = set()
+        leaders: set[str] = set()
+        for _, n in split:
+            group = self.groups[n]
+            leaders |= {x for v in group for x in self.leaders_of[id(v)]}
+            batch |= {i for v in group for i in _decisions(v)}
+            if len(free := batch | self._sharing(leaders)) >= NEIGHBOURHOOD_VARIABLES:
+                yield free
+                batch, leaders = set(), set()
+        if batch:
+            yield batch | self._sharing(leaders)
+
+    def _sharing(self, leaders: set[str]) -> set[int]:
+        """The decision variables of the sittings in hand that one of `leaders` attends."""
+        return {i for v in self.ctx.vars if self.solution[v.present.index] and self.leaders_of[id(v)] & leaders for i in _decisions(v)}
 
     def _report(self, name: str, value: int, bound: int) -> None:
         """A plan is in hand (the warm start, or a level's): note the first, tell the progress bar."""
@@ -294,12 +404,31 @@ class StagedSearch:
             solver = cp_model.CpSolver()
             parameters(solver, SolveOptions(seed=self.options.seed, workers=1, deterministic=True), max(0.05 * self.options.time_limit * self.rate, 0.5))
             status = solver.solve(model)
-            self.dtime += solver.response_proto.deterministic_time
+            self._spend(solver.response_proto.deterministic_time)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 self.solution = list(solver.response_proto.solution)
                 self.warm_name = name
                 self._report("warm_start", 0, 0)
                 return
+
+
+def _decisions(v: CandidateVars) -> list[int]:
+    """The indices of a candidate's decision variables: chosen, start, room and day."""
+    return [v.present.index, v.slot.index, *(lit.index for lit in v.rooms.values()), *(lit.index for lit in v.days.values())]
+
+
+def _neighbourhood_groups(problem: Problem, pairs: dict, variables: list[CandidateVars]) -> list[list[CandidateVars]]:
+    """The candidates of each related group (related.groups) that has a combined candidate in
+    the model, in the groups' order."""
+    by_request: dict[str, list[CandidateVars]] = {}
+    for v in variables:
+        by_request.setdefault(v.candidate.request_ids[0], []).append(v)
+    out = []
+    for ids in related_groups(problem, pairs):
+        vs = [v for rid in ids for v in by_request.get(rid, ())]
+        if any(len(v.candidate.request_ids) > 1 for v in vs):
+            out.append(vs)
+    return out
 
 
 def _bounds(var) -> tuple[int, int]:

@@ -168,7 +168,7 @@ def main() -> None:
         args.write.write_text(
             f"# Benchmarks\n\nMachine: {machine()}.\nCommand: `python scripts/benchmark.py --sizes {' '.join(args.sizes)} --write docs/benchmarks.md` (seed {args.seed}; time limits: {', '.join(f'{x} {LIMITS[x]} s' for x in args.sizes)}).\n"
             "Times are wall seconds from the start of model building ('first plan': the best warm start made complete, a valid plan the levels then improve); "
-            "'det. time' is CP-SAT's deterministic time, the unit of the budget (time limit x solve.dtime_rate(variables)), so the plans are the same on any machine, idle or loaded.\n\n"
+            "'det. time' is CP-SAT's deterministic time, which the budget (time limit x solve.dtime_rate(variables)) counts, neighbourhood calls at their own rate, so the plans are the same on any machine, idle or loaded.\n\n"
             f"{text}\n",
             encoding="utf-8",
         )

@@ -82,6 +82,44 @@ def test_a_run_past_its_deadline_returns_the_warm_start_and_says_where_it_stoppe
     assert any("运行超过时限" in line and "排入申请" in line for line in level_lines(plan))
 
 
+def _apart(monkeypatch, deadline=None):
+    """A search whose solution in hand has related A and B in two sittings (the warm start
+    places each request alone), the scheduling level held; and its fewer_sittings level."""
+    from ortools.sat.python import cp_model
+
+    from scheduler import solve as solving
+    from scheduler.baseline import baseline_plan
+    from scheduler.related import candidates
+
+    requests = [make_request(x, minutes=60, tags=("安全生产",)) for x in "AB"] + [make_request("C", minutes=60, chair="L2")]
+    problem = make_problem(requests, days=2)
+    monkeypatch.setattr(solving, "warm_starts", lambda p, *args, **kw: [("apart", baseline_plan(p))])
+    pairs = relations(problem)
+    ctx = model.build_model(problem, candidates(problem, pairs))
+    search = solving.StagedSearch(ctx, SolveOptions(time_limit=10), 0.0, deadline=deadline, pairs=pairs)
+    search._warm_start()
+    held = ctx.objective_terms["schedule_requests"]
+    ctx.model.add(cp_model.LinearExpr.weighted_sum([v for _, v in held], [c for c, _ in held]) <= search._value(held))
+    terms = ctx.objective_terms["fewer_sittings"]
+    return search, terms, cp_model.LinearExpr.weighted_sum([v for _, v in terms], [c for c, _ in terms])
+
+
+def test_the_neighbourhood_search_combines_what_the_warm_start_left_apart(monkeypatch):
+    search, terms, expr = _apart(monkeypatch)
+    assert search._value(terms) == 3
+    assert [sorted({r for v in g for r in v.candidate.request_ids}) for g in search.groups] == [["A", "B"]]
+    assert search._neighbourhoods(expr, terms, 3, units=10.0) == 2
+    chosen = {v.candidate.request_ids for v in search.ctx.vars if search.solution[v.present.index]}
+    assert chosen == {("A", "B"), ("C",)}
+
+
+def test_the_neighbourhood_search_gives_up_a_level_the_deadline_cuts(monkeypatch):
+    from scheduler.solve import Deadline
+
+    search, terms, expr = _apart(monkeypatch, deadline=Deadline(0))
+    assert search._neighbourhoods(expr, terms, 3, units=10.0) is None
+
+
 def test_the_deterministic_budget_scales_down_with_the_model():
     from scheduler.solve import DTIME_PER_SECOND, REFERENCE_VARIABLES, dtime_rate
 
