@@ -57,7 +57,8 @@ def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: da
     end = end or max(r.day for r in records)
     with Ledger(ledger_path, create=False) as ledger:
         held = ledger.held_rows(start, end + timedelta(days=1))
-    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
+        sources = {(pid, s["id"]): s for pid in sorted({h["publication_id"] for h in held}) for s in ledger.request_sources(pid)}
+    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end, sources=sources)
 
 
 def burden_of(ledger: Ledger, start: date, end: date, start_before: date, end_before: date, *, target_percent: float, large_attendees: int):

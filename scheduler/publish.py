@@ -34,6 +34,7 @@ from .control import QUOTA_RULE
 from .domain import Plan, Problem, PublishedEvent
 from .errors import SchedulerError
 from .files import current_version, point_current, taken_numbers, write_version
+from .intake import where_from  # noqa: F401  (the CLI names a publication's added rows with it)
 from .ics import FeedEvent, feed_events, feeds as render_feeds, merge_feeds
 from .ledger import Ledger
 from .outputs import render
@@ -170,13 +171,6 @@ def source_rows(problem: Problem) -> list[dict]:
         {"id": r.id, "source": o.source, "sheet": o.sheet, "row": o.row, "cells": o.cells, "added": o.added}
         for r in problem.requests if (o := r.origin) is not None
     ]
-
-
-def where_from(source: dict) -> str:
-    """「extra.csv，第2行」, 「week.xlsx，工作表「会议申请」，第5行」: a source row's place, said as
-    input errors say it."""
-    sheet = f"，工作表「{source['sheet']}」" if source["sheet"] else ""
-    return f"{source['source']}{sheet}，第{source['row']}行"
 
 
 def sitting_rows(problem: Problem, plan: Plan) -> list[dict]:
