@@ -320,6 +320,7 @@ class Replanned:
     files: dict[str, bytes]
     changes: list[Change] | None  # None: planned from scratch (no reference)
     reference: str = ""  # what the plan was kept close to, in Chinese
+    breaches: tuple = ()  # control.Breach: the hard quotas publishing this plan would break (publish refuses it)
 
 
 def fixed_reasons(variant: Variant) -> dict[str, str]:
@@ -362,9 +363,13 @@ def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
 
 def run_variant(
     data: dict, variant: Variant, *, input_dir: Path | None, default_input: Path, now: datetime, options, on_progress=None,
+    ledger_path: Path | None = None,
 ) -> Replanned:
     """Re-plan a variant of the week of plan.json `data` as close to that plan as it can;
-    `options(problem)` gives the solver's options. The files carry the variant in plan.json."""
+    `options(problem)` gives the solver's options. The files carry the variant in plan.json.
+    The variant is not held to the hard quotas (it is for exploring), but its `breaches` say
+    which of them publishing it would break, by the rule `publish` refuses with."""
+    from . import control
     from .outputs import render
     from .solve import solve
 
@@ -374,7 +379,19 @@ def run_variant(
     recorded = Variant.from_json(data.get("variant")).then(variant)
     files = render(problem, result, now, input=str(folder), extra_json={"variant": recorded.to_json()})
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, variant))
-    return Replanned(problem=problem, plan=result, files=files, changes=changes)
+    breaches = control.hard_quota_breaches(problem, result, control.review(problem, ledger_path))
+    return Replanned(problem=problem, plan=result, files=files, changes=changes, breaches=tuple(breaches))
+
+
+def breach_lines(breaches) -> list[str]:
+    """What `whatif` says of a variant that publishing would refuse for a hard quota (nothing
+    when it keeps them all)."""
+    if not breaches:
+        return []
+    return [
+        f"注意：此方案超出总量控制（只减不增）硬性上限 {len(breaches)} 处，发布（scheduler publish）时将被拒绝：",
+        *(f"  {b.message}" for b in breaches),
+    ]
 
 
 def plan_week(
