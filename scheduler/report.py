@@ -124,6 +124,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "timezone": problem.tz.key,
         "generated_at": _iso(now),
         "input": input,
+        "no_meeting_days": sorted(d.date.isoformat() for d in problem.days if d.no_meeting),
         "solver": {
             "status": plan.stats.status, "candidates": plan.stats.candidates, "warm_start": plan.stats.warm_start,
             "deterministic_time": round(plan.stats.deterministic_time, 3), "stopped_at": plan.stats.stopped_at,

@@ -275,9 +275,26 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
 
 def compare(a: dict, b: dict) -> list[Change]:
     """`scheduler diff`: plan b against plan a, a request whose time b's variant fixed (and a's
-    did not) saying so."""
+    did not) saying so, and one moved off a day that b made a 无会日."""
     fixed = set(Variant.from_json(b.get("variant")).fix) - set(Variant.from_json(a.get("variant")).fix)
-    return diff(a, b, fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+    return diff(a, b, no_meeting_reasons(a, b) | fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+
+
+def no_meeting_reason(start: datetime) -> str:
+    """The cause of a change for a request whose time fell on a day made 无会日 since."""
+    return f"{start:%m-%d}改为无会日，原时间不能再开"
+
+
+def no_meeting_reasons(a: dict, b: dict) -> dict[str, str]:
+    """Requests of plan.json a placed on a day that plan.json b has as a 无会日 and a had not
+    (by week.toml or `whatif --set no_meeting_days=...` alike): that is the cause."""
+    new = set(b.get("no_meeting_days") or ()) - set(a.get("no_meeting_days") or ())
+    out = {}
+    for rid, p in _placements(a).items():
+        start = datetime.fromisoformat(p["start"])
+        if start.date().isoformat() in new:
+            out[rid] = no_meeting_reason(start)
+    return out
 
 
 def diff_table(changes: list[Change]) -> str:
@@ -324,7 +341,7 @@ def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, s
     for sitting in published.sittings:
         for item in sitting.items:
             if item.start.date() in no_meeting and item.request_id not in out:
-                out[item.request_id] = f"{item.start:%m-%d}改为无会日，原时间不能再开"
+                out[item.request_id] = no_meeting_reason(item.start)
     return out
 
 
