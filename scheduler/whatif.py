@@ -375,11 +375,12 @@ def run_variant(
 
     folder, base, published = read_plan(data, input_dir, default_input=default_input)
     problem = apply(base, variant)
-    result = solve(problem, options(problem), on_progress=on_progress, previous=published)
+    year = control.review(problem, ledger_path)
+    result = control.with_annual(solve(problem, options(problem), on_progress=on_progress, previous=published), year)
     recorded = Variant.from_json(data.get("variant")).then(variant)
     files = render(problem, result, now, input=str(folder), extra_json={"variant": recorded.to_json()})
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, variant))
-    breaches = control.hard_quota_breaches(problem, result, control.review(problem, ledger_path))
+    breaches = control.hard_quota_breaches(problem, result, year)
     return Replanned(problem=problem, plan=result, files=files, changes=changes, breaches=tuple(breaches))
 
 

@@ -83,3 +83,31 @@ def test_the_week_page_badges_out_of_plan_meetings_only_with_an_annual_plan():
     assert "年度会议计划外（未标者为计划内）" in page  # the legend explains the mark
     bare = outputs(False)[2]["report.html"].decode("utf-8")
     assert "计划外" not in bare and "计划内" not in bare
+
+
+def test_a_whatif_variant_is_matched_against_the_ledgers_annual_plan(tmp_path, monkeypatch, example_problem):
+    """`whatif` (the solve stood in for by the plan it starts from) marks its requests as
+    `plan` does when the ledger holds the year's plan, and says nothing when it holds none."""
+    from click.testing import CliRunner
+
+    import scheduler.solve
+    from scheduler.cli import cli
+    from scheduler.domain import Plan
+    from scheduler.whatif import Variant, run_variant
+    from tests.conftest import EXAMPLE, WEEK
+    from tests.test_annual import SAMPLE
+
+    monkeypatch.setattr(scheduler.solve, "solve", lambda problem, options, on_progress=None, previous=None: previous)
+    empty = Plan(week=WEEK, sittings=(), outcomes=tuple(Outcome(request_id=r.id, codes=("not_placeable",)) for r in example_problem.requests))
+    data = json.loads(render(example_problem, empty, NOW)["plan.json"])
+    ledger = tmp_path / "ledger.sqlite"
+
+    def variant():
+        run = run_variant(data, Variant(), input_dir=EXAMPLE, default_input=EXAMPLE, now=NOW, options=lambda p: None, ledger_path=ledger)
+        return {r["id"]: r["annual_plan"] for r in json.loads(run.files["plan.json"])["requests"]}
+
+    assert set(variant().values()) == {None}
+    imported = CliRunner().invoke(cli, ["plan-year", "import", str(SAMPLE), "--year", "2026", "--ledger", str(ledger), "--now", "2026-01-05T09:00:00+08:00"])
+    assert imported.exit_code == 0, imported.output
+    marks = variant()
+    assert marks["H01"] == "in" and marks["H02"] == "out" and None not in marks.values()
