@@ -439,10 +439,12 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
     with SolveProgress(limit, enabled=not quiet) as progress:
         run = variants.run_variant(
             data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
-            options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress,
+            options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress, ledger_path=ledger_path,
         )
     write_files(out_dir, run.files)
     click.echo(variants.diff_table(run.changes), nl=False)
+    for line in variants.breach_lines(run.breaches):
+        click.echo(line)
     click.echo(f"共 {len(run.changes)} 项有变化；变动方案在 {out_dir}/（已发布的订阅未改动）")
 
 

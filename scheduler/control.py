@@ -13,6 +13,8 @@ from .domain import REJECTED, RETURNED, Outcome, Plan, Problem
 from .ledger import Ledger
 from .rules import Finding, repeated_meetings
 
+QUOTA_RULE = "quota_exceeded"  # the finding, refusal and publish violation of a request beyond a quota
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Review:
@@ -55,7 +57,8 @@ def reconcile_file(path: Path, *, ledger_path: Path, start: date | None, end: da
     end = end or max(r.day for r in records)
     with Ledger(ledger_path, create=False) as ledger:
         held = ledger.held_rows(start, end + timedelta(days=1))
-    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end)
+        sources = {(pid, s["id"]): s for pid in sorted({h["publication_id"] for h in held}) for s in ledger.request_sources(pid)}
+    return reconcile.reconcile(records, held, source=Path(path).name, start=start, end=end, sources=sources)
 
 
 def burden_of(ledger: Ledger, start: date, end: date, start_before: date, end_before: date, *, target_percent: float, large_attendees: int):
@@ -125,18 +128,11 @@ def review_records(problem: Problem, rec: Records, rules: negative_list.Policy |
         lines.append("总量控制（只减不增）：" + "；".join(u.line for u in uses))
 
     index = problem.request_index
-    reasons: dict[str, list[str]] = {}
-    for use in uses:
-        for rid in use.over:
-            r = index[rid]
-            n = use.held + use.requested.index(rid) + 1
-            text = f"{use.unit} {use.cls} {quota.PERIOD_ZH[use.period]}第{n}次，上限{use.cap}（{use.basis}）"
-            found.append(Finding("quota_exceeded", rid, f"{rid}「{r.title}」超出总量控制：{text}" + ("，不予安排" if settings.hard else "")))
-            reasons.setdefault(rid, []).append(text)
     refusals: dict[str, list[tuple[str, str]]] = {}  # request id -> [(rule, reason)]
-    if settings.hard:
-        for rid, texts in reasons.items():
-            refusals.setdefault(rid, []).extend(("quota_exceeded", f"超出总量控制：{t}；week.toml 的 [quota] 为 hard = true，不予安排。") for t in texts)
+    for breach in over_quota(problem, uses):
+        found.append(Finding(QUOTA_RULE, breach.request_id, breach.message + ("，不予安排" if settings.hard else "")))
+        if settings.hard:
+            refusals.setdefault(breach.request_id, []).append((QUOTA_RULE, f"超出总量控制：{breach.text}；week.toml 的 [quota] 为 hard = true，不予安排。"))
 
     days, kinds = (), {}
     if rules is not None:
@@ -156,6 +152,43 @@ def review_records(problem: Problem, rec: Records, rules: negative_list.Policy |
     )
     return Review(findings=tuple(found), matches=matches, classes=classes, uses=tuple(uses), lines=tuple(lines), excluded=excluded,
                   policy=rules, no_meeting_dates=days, kind_max_minutes=kinds)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breach:
+    """One request beyond a quota's cap: the request and the use of the cap it is counted in."""
+
+    request_id: str
+    title: str
+    use: quota.Use
+    count: int  # the request is the count-th of its unit and class in the period
+
+    @property
+    def text(self) -> str:
+        u = self.use
+        return f"{u.unit} {u.cls} {quota.PERIOD_ZH[u.period]}第{self.count}次，上限{u.cap}（{u.basis}）"
+
+    @property
+    def message(self) -> str:
+        return f"{self.request_id}「{self.title}」超出总量控制：{self.text}"
+
+
+def over_quota(problem: Problem, uses) -> list[Breach]:
+    """Every request beyond a cap, once per cap it is beyond (urgent requests took the quota first)."""
+    index = problem.request_index
+    return [
+        Breach(request_id=rid, title=index[rid].title, use=use, count=use.held + use.requested.index(rid) + 1)
+        for use in uses for rid in use.over
+    ]
+
+
+def hard_quota_breaches(problem: Problem, plan: Plan, result: Review) -> list[Breach]:
+    """The hard quotas (week.toml [quota] hard = true) a plan breaks: requests beyond a cap that
+    the plan schedules anyway. `publish` refuses such a plan; `whatif` says which and why."""
+    if not problem.settings.quota.hard:
+        return []
+    scheduled = {i.request_id for s in plan.sittings for i in s.items}
+    return [b for b in over_quota(problem, result.uses) if b.request_id in scheduled]
 
 
 def plan_findings(problem: Problem, plan: Plan, result: Review) -> list[Finding]:
@@ -197,9 +230,16 @@ def for_solver(problem: Problem, result: Review) -> Problem:
 
 
 def with_excluded(problem: Problem, plan: Plan, result: Review) -> Plan:
-    """The solver's plan with an outcome for every excluded request, in the week's order."""
+    """The solver's plan with an outcome for every excluded request, in the week's order, and
+    each request's 计划内 / 计划外 when the ledger holds an annual plan for the week."""
+    plan = with_annual(plan, result)
     if not result.excluded:
         return plan
     order = {r.id: n for n, r in enumerate(problem.requests)}
     outcomes = sorted((*plan.outcomes, *result.excluded), key=lambda o: order.get(o.request_id, len(order)))
     return replace(plan, outcomes=tuple(outcomes))
+
+
+def with_annual(plan: Plan, result: Review) -> Plan:
+    """The plan carrying each request's 计划内 / 计划外 (None when no annual plan was loaded)."""
+    return replace(plan, annual_plan={rid: m.status for rid, m in result.matches.items()} if result.matches else None)

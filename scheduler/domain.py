@@ -313,6 +313,8 @@ class Plan:
     sittings: tuple[Sitting, ...]
     outcomes: tuple[Outcome, ...]
     stats: SolveStats = field(default_factory=SolveStats)
+    # request id -> 计划内 / 计划外 (annual.IN_PLAN / OUT_OF_PLAN); None: no annual plan was loaded
+    annual_plan: dict[str, str] | None = None
 
     def sitting(self, sitting_id: str) -> Sitting:
         return next(s for s in self.sittings if s.id == sitting_id)

@@ -25,6 +25,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import fonts
 from .xlsx import workbook_bytes
+from .annual import OUT_OF_PLAN
 from .domain import PENDING, WEEKDAYS_ZH, Plan, Problem, Sitting
 
 
@@ -207,7 +208,8 @@ def main_sheet(ws, problem: Problem, plan: Plan, *, now: datetime) -> None:
     row = 4
     days = sorted({d.date for d in problem.days} | {s.start.date() for s in plan.sittings})
     no_meeting = {d.date for d in problem.days if d.no_meeting}
-    pending_seen = False
+    pending_seen = outside_seen = False
+    annual = plan.annual_plan  # None: no annual plan loaded, nothing said either way
     for day in days:
         first = row
         sittings = sorted((s for s in plan.sittings if s.start.date() == day), key=lambda s: (s.start, s.id))
@@ -225,6 +227,9 @@ def main_sheet(ws, problem: Problem, plan: Plan, *, now: datetime) -> None:
                     pending_seen = True
                 if day in no_meeting:
                     name += "（无会日例外）"
+                if annual is not None and annual.get(r.id) == OUT_OF_PLAN:
+                    name += "（计划外）"
+                    outside_seen = True
                 others = "、".join(leaders[x].name for x in problem.by_rank(item.leaders) if x != s.chair)
                 w.cells(row, [None, None, span(item.start, item.end), name, None, None, others, "、".join(item.units), _organiser(r)],
                         fill=PENDING_FILL if pending else None, skip=(1, 2, 5, 6))
@@ -236,6 +241,8 @@ def main_sheet(ws, problem: Problem, plan: Plan, *, now: datetime) -> None:
     notes = ["注：“【套开】”为同一场次连续召开的议题，各议题出席领导和参会单位按所列时间参加。"]
     if pending_seen:
         notes.append("标“（待审）”的会议尚待审批，时间以正式通知为准。")
+    if annual is not None:
+        notes.append("各会议已对照年度会议计划，标“（计划外）”的为年度计划外会议，其余为计划内。" if outside_seen else "各会议已对照年度会议计划，均为计划内。")
     ws.merge_cells(f"A{row}:{w.last_column}{row}")
     w.put(row, 1, "".join(notes), border=False)
     w.need(row, 1, "".join(notes), width=sum(w.widths))

@@ -870,6 +870,13 @@ def read_sheet(path: Path, spec: SheetSpec, out: Collector) -> Table:
     return table
 
 
+def where_from(source: dict) -> str:
+    """「extra.csv，第2行」, 「week.xlsx，工作表「会议申请」，第5行」: a request's input row as the
+    ledger keeps it (source, sheet, row), said as input errors say it."""
+    sheet = f"，工作表「{source['sheet']}」" if source["sheet"] else ""
+    return f"{source['source']}{sheet}，第{source['row']}行"
+
+
 def load_extra_requests(path: Path, problem: Problem) -> list[MeetingRequest]:
     """Request rows from one more file (a 会议申请 CSV, or a workbook with that sheet), checked
     against a week already read: what `scheduler whatif --add FILE` takes."""

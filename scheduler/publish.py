@@ -5,8 +5,9 @@ last publication of the week (never lower than any SEQUENCE the UID ever had, ca
 included), the events dropped since then once as CANCELLED, and the rows the ledger keeps.
 
 `publish_plan` is the protocol, in this order:
-1. every hard rule (rules.check) is run on the plan against the current inputs; a violation
-   refuses the publication before anything is written;
+1. every hard rule (rules.check) is run on the plan against the current inputs, and with
+   `publish_folder` the hard quotas too (control.hard_quota_breaches, against the ledger); a
+   violation refuses the publication before anything is written;
 2. the ledger's write transaction begins (a concurrent publish waits), the previous
    publication and the SEQUENCE of every UID are read inside it;
 3. the week's version folder `<root>/<week>/vNNNN/` and the rolling feeds' folder
@@ -29,18 +30,21 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
+from .control import QUOTA_RULE
 from .domain import Plan, Problem, PublishedEvent
 from .errors import SchedulerError
 from .files import current_version, point_current, taken_numbers, write_version
+from .intake import where_from  # noqa: F401  (the CLI names a publication's added rows with it)
 from .ics import FeedEvent, feed_events, feeds as render_feeds, merge_feeds
 from .ledger import Ledger
 from .outputs import render
 from .report import late
-from .rules import RULES, check
+from .rules import RULES, Violation, check
 
 WINDOW_WEEKS_BACK = 8
 FEED_LIMIT_BYTES = 1_000_000
 ROLLING = "rolling/"  # the ledger keeps a publication's rolling feeds under this prefix
+QUOTA_TITLE = "总量控制（只减不增）硬性上限：week.toml 的 [quota] 为 hard = true"
 
 
 class PublishRefused(SchedulerError):
@@ -54,7 +58,7 @@ class PublishRefused(SchedulerError):
         return f"方案有 {len(self.violations)} 处违反硬性规则，未发布（台账和已发布的订阅均未改动）"
 
     def lines(self) -> list[str]:
-        return [f"[{v.rule}] {RULES[v.rule].title if v.rule in RULES else ''}：{v.message}" for v in self.violations]
+        return [f"[{v.rule}] {RULES[v.rule].title if v.rule in RULES else QUOTA_TITLE if v.rule == QUOTA_RULE else ''}：{v.message}" for v in self.violations]
 
 
 class PublishFailed(SchedulerError):
@@ -167,13 +171,6 @@ def source_rows(problem: Problem) -> list[dict]:
         {"id": r.id, "source": o.source, "sheet": o.sheet, "row": o.row, "cells": o.cells, "added": o.added}
         for r in problem.requests if (o := r.origin) is not None
     ]
-
-
-def where_from(source: dict) -> str:
-    """「extra.csv，第2行」, 「week.xlsx，工作表「会议申请」，第5行」: a source row's place, said as
-    input errors say it."""
-    sheet = f"，工作表「{source['sheet']}」" if source["sheet"] else ""
-    return f"{source['source']}{sheet}，第{source['row']}行"
 
 
 def sitting_rows(problem: Problem, plan: Plan) -> list[dict]:
@@ -301,7 +298,9 @@ def publish_folder(
     variant = Variant.from_json(data.get("variant"))
     extra = {"variant": Variant(add=variant.add, drop=variant.drop, fix=variant.fix, set=variant.set).to_json()} if variant else None
     year = control.review(problem, ledger_path)
-    violations = check(problem, plan)  # before the ledger is opened: a refused publish creates no file
+    plan = control.with_annual(plan, year)  # 计划内 / 计划外 against the ledger's annual plan as it is now
+    # before the ledger is opened: a refused publish creates no file
+    violations = [*check(problem, plan), *(Violation(QUOTA_RULE, b.message) for b in control.hard_quota_breaches(problem, plan, year))]
     if violations:
         raise PublishRefused(violations)
     made = _missing(Path(ledger_path))

@@ -3,7 +3,8 @@
 Each record row is matched to a request the ledger shows held (the latest publication of its
 week): the same unit (单位 = 主办单位), the same day and a similar name. What is left over on
 either side, and matched meetings held longer or with more people than planned, are the
-discrepancies; every one names the record's row and the publication and request it concerns.
+discrepancies; every one names the record's row and the publication and request it concerns,
+and the request's own input row (file, sheet, row) where the ledger keeps it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from .errors import InputErrors
-from .intake import Collector, RowReader, SheetSpec, _cols, read_sheet
+from .intake import Collector, RowReader, SheetSpec, _cols, read_sheet, where_from
 from .related import text_similarity
 from .values import parse_date, parse_int, parse_time
 
@@ -52,6 +53,7 @@ class Discrepancy:
     publication: int | None  # the publication and request the ledger has, None when none
     request: str | None
     detail: str  # Chinese
+    source: dict | None = None  # the request's input row as the ledger keeps it (source, sheet, row); None when unknown
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,9 +92,13 @@ def read_records(path: Path, *, near: date) -> list[Record]:
     return records
 
 
-def reconcile(records: list[Record], held: list[dict], *, source: str, start: date, end: date) -> Reconciliation:
+def reconcile(
+    records: list[Record], held: list[dict], *, source: str, start: date, end: date, sources: dict[tuple[int, str], dict] | None = None,
+) -> Reconciliation:
     """Records against the ledger's held requests (rows with organiser, title, day, minutes_planned,
-    attendees, publication_id, id), for the units in the records and the days start..end."""
+    attendees, publication_id, id), for the units in the records and the days start..end;
+    `sources`: (publication, request id) -> the request's input row (Ledger.request_sources)."""
+    sources = sources or {}
     units = {r.unit for r in records}
     inside = [r for r in records if start <= r.day <= end]
     planned = sorted(
@@ -117,7 +123,8 @@ def reconcile(records: list[Record], held: list[dict], *, source: str, start: da
             continue
         matched += 1
         taken.add((best["publication_id"], best["id"]))
-        where = dict(row=record.row, publication=best["publication_id"], request=best["id"], unit=record.unit, title=record.title, day=record.day)
+        where = dict(row=record.row, publication=best["publication_id"], request=best["id"], unit=record.unit, title=record.title, day=record.day,
+                     source=sources.get((best["publication_id"], best["id"])))
         if record.minutes is not None and record.minutes > best["minutes_planned"]:
             out.append(Discrepancy(kind=LONGER, detail=f"计划{best['minutes_planned']}分钟，实际{record.minutes}分钟", **where))
         if record.attendees is not None and best.get("attendees") is not None and record.attendees > best["attendees"]:
@@ -125,7 +132,8 @@ def reconcile(records: list[Record], held: list[dict], *, source: str, start: da
     for h in planned:
         if (h["publication_id"], h["id"]) not in taken:
             out.append(Discrepancy(kind=PLANNED_NOT_HELD, unit=h["organiser"], title=h["title"], day=date.fromisoformat(h["day"]), row=None,
-                                   publication=h["publication_id"], request=h["id"], detail="单位台账中没有这次会议"))
+                                   publication=h["publication_id"], request=h["id"], detail="单位台账中没有这次会议",
+                                   source=sources.get((h["publication_id"], h["id"]))))
     out.sort(key=lambda d: (KINDS.index(d.kind), d.day, d.unit, d.row or 0, d.request or ""))
     return Reconciliation(source=source, start=start, end=end, records=len(inside), planned=len(planned), matched=matched, discrepancies=tuple(out))
 
@@ -136,6 +144,8 @@ def _where(d: Discrepancy, source: str) -> str:
         parts.append(f"{source}第{d.row}行")
     if d.publication is not None:
         parts.append(f"第{d.publication}次发布 {d.request}")
+    if d.source is not None:
+        parts.append(f"申请来源：{where_from(d.source)}")
     return "；".join(parts)
 
 
@@ -151,11 +161,14 @@ def text(result: Reconciliation) -> str:
     return "\n".join(lines) + "\n"
 
 
-HEADERS = ["差异类型", "单位", "会议名称", "日期", "说明", "台账行", "发布序号", "会议编号"]
+HEADERS = ["差异类型", "单位", "会议名称", "日期", "说明", "台账行", "发布序号", "会议编号", "申请来源"]
 
 
 def table_rows(result: Reconciliation) -> list[tuple]:
-    return [(d.kind, d.unit, d.title, d.day.isoformat(), d.detail, d.row or "", d.publication or "", d.request or "") for d in result.discrepancies]
+    return [
+        (d.kind, d.unit, d.title, d.day.isoformat(), d.detail, d.row or "", d.publication or "", d.request or "", where_from(d.source) if d.source else "")
+        for d in result.discrepancies
+    ]
 
 
 def as_dict(result: Reconciliation) -> dict:
@@ -164,7 +177,8 @@ def as_dict(result: Reconciliation) -> dict:
         "matched": result.matched,
         "discrepancies": [
             {"kind": d.kind, "unit": d.unit, "title": d.title, "day": d.day.isoformat(), "row": d.row, "publication": d.publication,
-             "request": d.request, "detail": d.detail}
+             "request": d.request, "detail": d.detail,
+             "request_source": {k: d.source[k] for k in ("source", "sheet", "row")} if d.source else None}
             for d in result.discrepancies
         ],
     }

@@ -13,6 +13,7 @@ from .domain import (
     LevelResult,
     ANY_PART, COMBINED, MOVED, NOT_PLACEABLE, PENDING, REJECTED, SCHEDULED, SHORTENED, WEEKDAYS_ZH, Item, Outcome, Plan, Problem, Sitting, SolveStats,
 )
+from .annual import IN_PLAN, OUT_OF_PLAN
 from .errors import PlanError
 from .ics import leader_feed, room_feed, uid_for, unit_feed
 from .plan_burden import burden_lines, comparison
@@ -104,6 +105,16 @@ def late(problem: Problem, request) -> bool:
     return request.submitted_at is not None and request.submitted_at > deadline
 
 
+ANNUAL_KEYS = {IN_PLAN: "in", OUT_OF_PLAN: "out"}
+
+
+def annual_key(plan: Plan, request_id: str) -> str | None:
+    """plan.json's "annual_plan" of a request: "in", "out", or None without an annual plan."""
+    if plan.annual_plan is None or request_id not in plan.annual_plan:
+        return None
+    return ANNUAL_KEYS[plan.annual_plan[request_id]]
+
+
 def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[str], input: str = "") -> str:
     f = figures(problem, plan)
     outcomes = plan.outcome_index
@@ -113,6 +124,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "timezone": problem.tz.key,
         "generated_at": _iso(now),
         "input": input,
+        "no_meeting_days": sorted(d.date.isoformat() for d in problem.days if d.no_meeting),
         "solver": {
             "status": plan.stats.status, "candidates": plan.stats.candidates, "warm_start": plan.stats.warm_start,
             "deterministic_time": round(plan.stats.deterministic_time, 3), "stopped_at": plan.stats.stopped_at,
@@ -137,7 +149,7 @@ def plan_json(problem: Problem, plan: Plan, *, now: datetime, feed_paths: list[s
         "requests": [
             {
                 "id": r.id, "title": r.title, "organiser": r.organiser, "kind": r.kind, "urgent": r.urgent,
-                "in_annual_plan": r.in_annual_plan, "late": late(problem, r), "approval": r.approval,
+                "in_annual_plan": r.in_annual_plan, "annual_plan": annual_key(plan, r.id), "late": late(problem, r), "approval": r.approval,
                 "outcome": {
                     "codes": list(outcomes[r.id].codes), "sitting": outcomes[r.id].sitting, "reasons": list(outcomes[r.id].reasons),
                     "rules": list(outcomes[r.id].rules), "blockers": list(outcomes[r.id].blockers),
@@ -294,6 +306,7 @@ th.leader a { font-weight: bold; text-decoration: none; color: inherit; }
 .badge.urgent { color: #fff; border-color: #c00; background: #c00; }
 .badge.late { color: #a33; border-color: #a33; background: #fff; }
 .badge.exception { color: #fff; border-color: #6a3d9a; background: #6a3d9a; }
+.badge.outside { color: #b45f06; border-color: #b45f06; background: #fff; }
 ol.items { margin: 2px 0 0 18px; padding: 0; }
 .role { color: #555; }
 table.changes { border-collapse: collapse; width: 100%; font-size: 12px; }
@@ -351,8 +364,9 @@ def _md(day) -> str:
     return f"{day.month}月{day.day}日"
 
 
-def badges(problem: Problem, request, moment: datetime | None = None) -> str:
-    """The 待审/紧急/逾期/无会日例外 marks of a request (as placed at `moment`)."""
+def badges(problem: Problem, request, moment: datetime | None = None, annual: dict[str, str] | None = None) -> str:
+    """The 待审/紧急/逾期/无会日例外/计划外 marks of a request (as placed at `moment`; `annual`:
+    the plan's 计划内/计划外, None without an annual plan)."""
     out = []
     if request.approval == PENDING:
         out.append('<span class="badge pending">待审</span>')
@@ -362,6 +376,8 @@ def badges(problem: Problem, request, moment: datetime | None = None) -> str:
         out.append('<span class="badge late">逾期</span>')
     if moment is not None and any(d.date == moment.date() and d.no_meeting for d in problem.days):
         out.append('<span class="badge exception">无会日例外</span>')
+    if annual is not None and annual.get(request.id) == OUT_OF_PLAN:
+        out.append('<span class="badge outside">计划外</span>')
     return "".join(out)
 
 
@@ -377,6 +393,12 @@ LEGEND = (
     '<span><span class="badge exception">无会日例外</span>无会日经批准召开</span>'
     "</div>"
 )
+LEGEND_ANNUAL = '<span><span class="badge outside">计划外</span>年度会议计划外（未标者为计划内）</span>'
+
+
+def legend(plan: Plan) -> str:
+    """The legend; the 计划外 mark only when an annual plan was loaded."""
+    return LEGEND if plan.annual_plan is None else LEGEND.removesuffix("</div>") + LEGEND_ANNUAL + "</div>"
 
 
 def _asked(problem: Problem, r) -> str:
@@ -401,7 +423,7 @@ def _leader_entries(problem: Problem, plan: Plan, leader_id: str, day) -> list[t
     return sorted(entries, key=lambda e: (e[0], e[1]))
 
 
-def _entry_html(problem: Problem, leader_id: str, what: str, thing, span) -> str:
+def _entry_html(problem: Problem, leader_id: str, what: str, thing, span, annual: dict[str, str] | None = None) -> str:
     esc, index = html.escape, problem.request_index
     if what == "r":
         return f'<div class="entry reception"><span class="time">{_span(thing.start, thing.end)}</span> 公务接待：{esc(thing.title)}</div>'
@@ -416,7 +438,7 @@ def _entry_html(problem: Problem, leader_id: str, what: str, thing, span) -> str
     body.append('<ol class="items">')
     for i in items:
         r = index[i.request_id]
-        body.append(f"<li>{_hm(i.start) + ' ' if len(s.items) > 1 else ''}{esc(r.title)}{badges(problem, r, i.start)}</li>")
+        body.append(f"<li>{_hm(i.start) + ' ' if len(s.items) > 1 else ''}{esc(r.title)}{badges(problem, r, i.start, annual)}</li>")
     body.append("</ol>")
     return f'<div class="{classes}" data-sitting="{esc(s.id)}">{"".join(body)}</div>'
 
@@ -442,7 +464,7 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
         out.append(f'<section class="box" id="unscheduled"><h2>未安排 {len(missing)} 项</h2><ul>')
         for o in missing:
             r = index[o.request_id]
-            out.append(f"<li><b>{esc(r.id)} {esc(r.title)}</b>（{esc(r.organiser)}）{badges(problem, r)}：{esc(''.join(o.reasons))}</li>")
+            out.append(f"<li><b>{esc(r.id)} {esc(r.title)}</b>（{esc(r.organiser)}）{badges(problem, r, annual=plan.annual_plan)}：{esc(''.join(o.reasons))}</li>")
         out.append("</ul></section>")
     saved_hours = f.person_hours_requested - f.person_hours_planned
     out += [
@@ -453,7 +475,7 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
         f"<div>会议时长 {number(f.requested_minutes)} → <b>{number(f.planned_minutes)}</b> 分钟（节省 <b>{number(f.minutes_saved)}</b> 分钟）</div>",
         f"<div>人·小时 {number(f.person_hours_requested)} → <b>{number(f.person_hours_planned)}</b>（节省 <b>{number(saved_hours)}</b>）</div>",
         "</div>",
-        LEGEND,
+        legend(plan),
         '<table class="week" id="week"><thead><tr><th class="leader">领导</th>',
     ]
     for d in days:
@@ -465,7 +487,7 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
             f"<br><small>{esc(leader.title)}</small></th>"
         )
         for d in days:
-            cells = [_entry_html(problem, leader.id, what, thing, span) for _, what, thing, span in _leader_entries(problem, plan, leader.id, d)]
+            cells = [_entry_html(problem, leader.id, what, thing, span, plan.annual_plan) for _, what, thing, span in _leader_entries(problem, plan, leader.id, d)]
             out.append(f"<td>{''.join(cells)}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
@@ -486,7 +508,7 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
             for i in s.items:
                 r = index[i.request_id]
                 others = "、".join(leaders[x].name for x in problem.by_rank(i.leaders) if x != s.chair)
-                card.append(f"<li>{_hm(i.start)} {esc(r.title)}{badges(problem, r, i.start)}{f'<div class=who>出席：{esc(others)}</div>' if others else ''}</li>")
+                card.append(f"<li>{_hm(i.start)} {esc(r.title)}{badges(problem, r, i.start, plan.annual_plan)}{f'<div class=who>出席：{esc(others)}</div>' if others else ''}</li>")
             card.append("</ol></div>")
             out.append("".join(card))
         for r in problem.receptions:
@@ -506,7 +528,7 @@ def report_html(problem: Problem, plan: Plan, *, now: datetime) -> str:
             s, i = placed[o.request_id]
             planned = f"{_md(i.start)} {WEEKDAYS_ZH[i.start.weekday()]} {_span(i.start, i.end)}，{problem.room_index[s.room].name}"
             out.append(
-                f'<tr><td data-label="编号">{esc(r.id)}</td><td data-label="会议名称">{esc(r.title)}{badges(problem, r, i.start)}</td>'
+                f'<tr><td data-label="编号">{esc(r.id)}</td><td data-label="会议名称">{esc(r.title)}{badges(problem, r, i.start, plan.annual_plan)}</td>'
                 f'<td data-label="原申请">{esc(_asked(problem, r))}</td><td data-label="安排">{esc(planned)}</td>'
                 f'<td data-label="原因">{esc("".join(o.reasons))}</td></tr>'
             )
@@ -570,4 +592,6 @@ def plan_from_json(problem: Problem, data: dict, *, lenient: bool = False) -> Pl
         status=solver["status"], candidates=solver["candidates"],
         levels=tuple(LevelResult(name=lv["name"], value=lv["value"], bound=lv["bound"], proven=lv["proven"]) for lv in solver.get("levels", [])),
     )
-    return Plan(week=problem.week, sittings=tuple(sittings), outcomes=outcomes, stats=stats)
+    back = {"in": IN_PLAN, "out": OUT_OF_PLAN}
+    marks = {r["id"]: back[r["annual_plan"]] for r in data["requests"] if r["id"] in index and r.get("annual_plan") in back}
+    return Plan(week=problem.week, sittings=tuple(sittings), outcomes=outcomes, stats=stats, annual_plan=marks or None)

@@ -136,7 +136,7 @@ class Feeds:
 def _with_bar(page: bytes, ledger: Ledger, chosen) -> bytes:
     """report.html with a bar on top: the publication, links to every published week, and what
     changed since the week's previous publication."""
-    from .whatif import Variant, diff, fixed_reasons
+    from .whatif import Variant, diff, fixed_reasons, no_meeting_reasons
 
     weeks = [p.week for p in ledger.latest_per_week()]
     current = ' aria-current="page"'
@@ -147,7 +147,8 @@ def _with_bar(page: bytes, ledger: Ledger, chosen) -> bytes:
     else:
         try:
             after = json.loads(chosen.plan_json)
-            changes = diff(json.loads(previous.plan_json), after, fixed_reasons(Variant.from_json(after.get("variant"))))
+            before = json.loads(previous.plan_json)
+            changes = diff(before, after, no_meeting_reasons(before, after) | fixed_reasons(Variant.from_json(after.get("variant"))))
         except Exception:  # an old or hand-made plan.json: say nothing rather than fail
             changes = None
         if changes is None:

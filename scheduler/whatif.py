@@ -275,9 +275,26 @@ def diff(a: dict, b: dict, why: dict[str, str] | None = None) -> list[Change]:
 
 def compare(a: dict, b: dict) -> list[Change]:
     """`scheduler diff`: plan b against plan a, a request whose time b's variant fixed (and a's
-    did not) saying so."""
+    did not) saying so, and one moved off a day that b made a 无会日."""
     fixed = set(Variant.from_json(b.get("variant")).fix) - set(Variant.from_json(a.get("variant")).fix)
-    return diff(a, b, fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+    return diff(a, b, no_meeting_reasons(a, b) | fixed_reasons(Variant(fix=tuple(sorted(fixed)))))
+
+
+def no_meeting_reason(start: datetime) -> str:
+    """The cause of a change for a request whose time fell on a day made 无会日 since."""
+    return f"{start:%m-%d}改为无会日，原时间不能再开"
+
+
+def no_meeting_reasons(a: dict, b: dict) -> dict[str, str]:
+    """Requests of plan.json a placed on a day that plan.json b has as a 无会日 and a had not
+    (by week.toml or `whatif --set no_meeting_days=...` alike): that is the cause."""
+    new = set(b.get("no_meeting_days") or ()) - set(a.get("no_meeting_days") or ())
+    out = {}
+    for rid, p in _placements(a).items():
+        start = datetime.fromisoformat(p["start"])
+        if start.date().isoformat() in new:
+            out[rid] = no_meeting_reason(start)
+    return out
 
 
 def diff_table(changes: list[Change]) -> str:
@@ -303,6 +320,7 @@ class Replanned:
     files: dict[str, bytes]
     changes: list[Change] | None  # None: planned from scratch (no reference)
     reference: str = ""  # what the plan was kept close to, in Chinese
+    breaches: tuple = ()  # control.Breach: the hard quotas publishing this plan would break (publish refuses it)
 
 
 def fixed_reasons(variant: Variant) -> dict[str, str]:
@@ -323,7 +341,7 @@ def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, s
     for sitting in published.sittings:
         for item in sitting.items:
             if item.start.date() in no_meeting and item.request_id not in out:
-                out[item.request_id] = f"{item.start:%m-%d}改为无会日，原时间不能再开"
+                out[item.request_id] = no_meeting_reason(item.start)
     return out
 
 
@@ -345,19 +363,36 @@ def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
 
 def run_variant(
     data: dict, variant: Variant, *, input_dir: Path | None, default_input: Path, now: datetime, options, on_progress=None,
+    ledger_path: Path | None = None,
 ) -> Replanned:
     """Re-plan a variant of the week of plan.json `data` as close to that plan as it can;
-    `options(problem)` gives the solver's options. The files carry the variant in plan.json."""
+    `options(problem)` gives the solver's options. The files carry the variant in plan.json.
+    The variant is not held to the hard quotas (it is for exploring), but its `breaches` say
+    which of them publishing it would break, by the rule `publish` refuses with."""
+    from . import control
     from .outputs import render
     from .solve import solve
 
     folder, base, published = read_plan(data, input_dir, default_input=default_input)
     problem = apply(base, variant)
-    result = solve(problem, options(problem), on_progress=on_progress, previous=published)
+    year = control.review(problem, ledger_path)
+    result = control.with_annual(solve(problem, options(problem), on_progress=on_progress, previous=published), year)
     recorded = Variant.from_json(data.get("variant")).then(variant)
     files = render(problem, result, now, input=str(folder), extra_json={"variant": recorded.to_json()})
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, variant))
-    return Replanned(problem=problem, plan=result, files=files, changes=changes)
+    breaches = control.hard_quota_breaches(problem, result, year)
+    return Replanned(problem=problem, plan=result, files=files, changes=changes, breaches=tuple(breaches))
+
+
+def breach_lines(breaches) -> list[str]:
+    """What `whatif` says of a variant that publishing would refuse for a hard quota (nothing
+    when it keeps them all)."""
+    if not breaches:
+        return []
+    return [
+        f"注意：此方案超出总量控制（只减不增）硬性上限 {len(breaches)} 处，发布（scheduler publish）时将被拒绝：",
+        *(f"  {b.message}" for b in breaches),
+    ]
 
 
 def plan_week(

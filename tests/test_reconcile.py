@@ -102,7 +102,7 @@ def test_ledger_reconcile_prints_and_writes_the_report(tmp_path):
         f"已写入 {out}",
     ]
     sheet = load_workbook(out).active
-    assert [c.value for c in sheet[1]] == ["差异类型", "单位", "会议名称", "日期", "说明", "台账行", "发布序号", "会议编号"]
+    assert [c.value for c in sheet[1]] == ["差异类型", "单位", "会议名称", "日期", "说明", "台账行", "发布序号", "会议编号", "申请来源"]
     assert sheet.max_row == 5 and sheet["A2"].value == "未列入计划而召开" and sheet["F2"].value == 4
     data = json.loads(CliRunner().invoke(cli, ["ledger", "reconcile", str(record), "--ledger", str(ledger), "--json", "--to", "2026-12-09"]).output)
     assert [d["kind"] for d in data["discrepancies"]] == ["超出计划时长", "超出计划规模"]
@@ -119,3 +119,31 @@ def test_ledger_reconcile_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert not out.exists()
     missing = CliRunner().invoke(cli, ["ledger", "reconcile", str(record), "--ledger", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2 and "还没有台账" in missing.stderr and not (tmp_path / "none.sqlite").exists()
+
+
+def test_reconcile_names_each_published_requests_input_row(tmp_path, example_problem, example_plan):
+    """On a ledger built by `publish`, every finding about a published request says where the
+    request came from (file, 工作表, 第N行), as input errors say it."""
+    from scheduler.cli import _write_plan
+    from tests.conftest import EXAMPLE
+
+    ledger, planned = tmp_path / "ledger.sqlite", tmp_path / "out"
+    _write_plan(example_problem, example_plan, planned, now=NOW, folder=EXAMPLE)
+    published = CliRunner().invoke(cli, ["publish", str(planned), "--ledger", str(ledger), "--to", str(tmp_path / "pub"), "--now", NOW.isoformat()])
+    assert published.exit_code == 0, published.output
+    with Ledger(ledger) as book:
+        held = {r["id"]: r for r in book.held_rows(date(2026, 12, 7), date(2026, 12, 14))}
+    h11, h13 = held["H11"], held["H13"]
+    lines = (EXAMPLE / "会议申请.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = {rid: next(n for n, line in enumerate(lines, 1) if line.startswith(f"{rid},")) for rid in ("H11", "H13")}
+    record = tmp_path / "台账.csv"  # H11 held with more people than planned, H13 not held
+    record.write_text(HEADER + f"市住房城乡建设局,{h11['title']},{h11['day']},,,{h11['attendees'] + 5},\n", encoding="utf-8")
+    common = [str(record), "--ledger", str(ledger), "--from", "2026-12-07", "--to", "2026-12-11"]
+    out = CliRunner().invoke(cli, ["ledger", "reconcile", *common, "--xlsx", str(tmp_path / "r.xlsx"), "--now", NOW.isoformat()]).output
+    assert (f"{h13['day']} 市住房城乡建设局「{h13['title']}」单位台账中没有这次会议（第1次发布 H13；申请来源：会议申请.csv，第{row['H13']}行）") in out
+    assert (f"计划{h11['attendees']}人，实际{h11['attendees'] + 5}人（台账.csv第2行；第1次发布 H11；申请来源：会议申请.csv，第{row['H11']}行）") in out
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert {(r[7], r[8]) for r in sheet.iter_rows(min_row=2, values_only=True)} == {("H11", f"会议申请.csv，第{row['H11']}行"), ("H13", f"会议申请.csv，第{row['H13']}行")}
+    data = json.loads(CliRunner().invoke(cli, ["ledger", "reconcile", *common, "--json"]).output)
+    assert {d["request"]: d["request_source"] for d in data["discrepancies"]} == {
+        "H11": {"source": "会议申请.csv", "sheet": None, "row": row["H11"]}, "H13": {"source": "会议申请.csv", "sheet": None, "row": row["H13"]}}

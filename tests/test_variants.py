@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import icalendar
@@ -250,3 +251,41 @@ def test_every_ledger_and_now_option_is_the_shared_one():
                 seen.add("now")
                 assert (param.name, param.metavar, param.required, param.is_flag) == ("now_text", "时间", False, False), path
     assert seen == {"ledger", "now"}
+
+
+def test_whatif_says_when_publishing_the_variant_would_break_a_hard_quota(tmp_path, example_copy, example_plan):
+    """The variant is planned whatever the quotas (a what-if is for exploring), but its result
+    names the hard quota publishing it would break — by the rule publish refuses it with."""
+    from scheduler.intake import load_week
+    from scheduler.publish import request_rows, sitting_rows
+
+    with (example_copy / "week.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[quota]\nhard = true\n\n[[quota.caps]]\nunit = "市住房城乡建设局"\nclass = "全部"\ncap = 5\n')
+    problem = load_week(example_copy, today=NOW.date())
+    ledger_path, planned = tmp_path / "ledger.sqlite", tmp_path / "out"
+    # The previous week's publication: 市住房城乡建设局 held two meetings (H11, H13) that week.
+    last_week = replace(problem, week=problem.week - timedelta(days=7))
+    rows = request_rows(last_week, example_plan)
+    for row in rows:
+        row["day"] = row["day"] and (date.fromisoformat(row["day"]) - timedelta(days=7)).isoformat()
+    assert [r["id"] for r in rows if r["organiser"] == "市住房城乡建设局" and r["scheduled"]] == ["H11", "H13"]
+    with Ledger(ledger_path) as ledger:
+        ledger.record(week=last_week.week, published_at=NOW, input="", plan_json="{}", feeds={}, events=[],
+                      requests=rows, sittings=sitting_rows(last_week, example_plan))
+    _write_plan(problem, example_plan, planned, now=NOW, folder=example_copy)
+    common = ("--ledger", str(ledger_path), "--now", LATER, "--time-limit", "10")
+    breach = "X01「冬季供暖保障专题会」超出总量控制：市住房城乡建设局 全部 本年第6次，上限5（定额）"
+
+    # The unit's sixth meeting this year (two held last week, H11, H13 and H14 asked this week, X01): over the cap of 5.
+    over = run("-q", "whatif", str(planned), "--add", str(extra_csv(tmp_path)), "-o", str(tmp_path / "over"), *common).output
+    assert "X01" in {i["request_id"] for s in json.loads((tmp_path / "over" / "plan.json").read_text(encoding="utf-8"))["sittings"] for i in s["items"]}
+    assert "注意：此方案超出总量控制（只减不增）硬性上限 1 处，发布（scheduler publish）时将被拒绝：" in over
+    assert f"  {breach}" in over
+    refused = CliRunner().invoke(cli, ["publish", str(tmp_path / "over"), "--ledger", str(ledger_path), "--to", str(tmp_path / "pub"), "--now", LATER])
+    assert refused.exit_code == 2 and breach in refused.output + refused.stderr
+    assert not (tmp_path / "pub").exists()
+
+    # The same addition in place of H14 keeps the unit at 5: nothing to say, and it publishes.
+    within = run("-q", "whatif", str(planned), "--add", str(extra_csv(tmp_path)), "--drop", "H14", "-o", str(tmp_path / "within"), *common).output
+    assert "总量控制" not in within and "超出" not in within
+    assert "第 2 次发布" in run("publish", str(tmp_path / "within"), "--ledger", str(ledger_path), "--to", str(tmp_path / "pub"), "--now", LATER).output
