@@ -21,7 +21,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from .baseline import warm_starts
-from .domain import Item, LevelResult, Plan, Problem, Sitting, SolveStats
+from .domain import REJECTED, Item, LevelResult, Plan, Problem, Sitting, SolveStats
 from .errors import SchedulerError
 from .model import SCHEDULE_BASE, CandidateVars, ModelContext, build_model
 from .related import candidates as make_candidates, groups as related_groups, relations
@@ -563,7 +563,10 @@ def level_lines(plan: Plan) -> list[str]:
         proven = level.proven or level.bound >= level.value
         if level.name == "schedule_requests":
             placed = sum(len(s.items) for s in plan.sittings)
-            most = placed if proven else max(placed, -level.bound // SCHEDULE_BASE)
+            most = -level.bound // SCHEDULE_BASE  # every placed request is worth at least SCHEDULE_BASE
+            if plan.outcomes:  # and never more than the requests not returned
+                most = min(most, sum(REJECTED not in o.codes for o in plan.outcomes))
+            most = placed if proven else max(placed, most)
             out.append(f"已排{placed}项" + ("（已证明无法多排）" if proven or most == placed else f"（至多可排{most}项，未证明）"))
         elif level.name == "fewer_sittings":
             out.append(f"会议{level.value}场" + ("（已证明最少）" if proven else f"（下界{max(level.bound, 0)}场）"))

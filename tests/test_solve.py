@@ -162,6 +162,20 @@ def test_a_level_stopped_before_its_first_answer_proves_nothing():
     assert level_bound(cp_model.OPTIMAL, -3714.0, -3714.0, -3714, -4000) == (True, -3714)
 
 
+def test_the_most_requests_a_week_could_hold_never_exceeds_its_requests():
+    from scheduler.domain import REJECTED, LevelResult, Outcome, SolveStats
+    from scheduler.solve import level_lines
+    from tests.conftest import make_plan, make_sitting
+
+    a = make_request("A")
+    plan = replace(
+        make_plan(make_sitting(a, at(0, "09:00"))),
+        outcomes=tuple(Outcome(request_id=r, codes=(c,)) for r, c in (("A", "scheduled"), ("B", "not_placeable"), ("C", REJECTED))),
+        stats=SolveStats(levels=(LevelResult(name="schedule_requests", value=-10, bound=-500, proven=False),)),
+    )
+    assert level_lines(plan)[0] == "已排1项（至多可排2项，未证明）"  # not 50: C was returned
+
+
 def test_the_deterministic_budget_scales_down_with_the_model():
     from scheduler.solve import DTIME_PER_SECOND, REFERENCE_VARIABLES, dtime_rate
 
