@@ -131,7 +131,7 @@ def own_part_text(problem: Problem, sitting: Sitting, span, items) -> str:
     whole agenda, so the first thing read agrees with the event's own time."""
     index = problem.request_index
     start, end = span
-    lines = [f"本人参加：{start:%Y年%m月%d日} {WEEKDAYS_ZH[start.weekday()]} {start:%H:%M}-{end:%H:%M}"]
+    lines = [f"本人参加：{start.year}年{start.month}月{start.day}日 {WEEKDAYS_ZH[start.weekday()]} {start:%H:%M}-{end:%H:%M}"]
     lines += [f"  {i.start:%H:%M}-{i.end:%H:%M} {index[i.request_id].title}" for i in items]
     lines.append("（以下为本次套开会议的全部议程）")
     return "\n".join(lines)
@@ -143,7 +143,7 @@ def agenda_text(problem: Problem, sitting: Sitting) -> str:
     room = problem.room_index.get(sitting.room)
     lines = [
         f"主持：{_leader_cn(problem, sitting.chair)}",
-        f"时间：{sitting.start:%Y年%m月%d日} {WEEKDAYS_ZH[sitting.start.weekday()]} {sitting.start:%H:%M}-{sitting.end:%H:%M}",
+        f"时间：{sitting.start.year}年{sitting.start.month}月{sitting.start.day}日 {WEEKDAYS_ZH[sitting.start.weekday()]} {sitting.start:%H:%M}-{sitting.end:%H:%M}",
         f"地点：{room.name if room else sitting.room}",
     ]
     if len(sitting.items) > 1:
@@ -247,8 +247,12 @@ def _cancelled_event(gone: "FeedEvent", sequence: int, *, tz: ZoneInfo, now: dat
 @functools.lru_cache(maxsize=8)
 def _timezone_ical(key: str) -> bytes:
     """Building a VTIMEZONE from the tz database takes about 0.1 s; a publication renders
-    hundreds of feeds of one zone, so it is built once per zone and copied."""
-    return icalendar.Timezone.from_tzid(key).to_ical()
+    hundreds of feeds of one zone, so it is built once per zone and copied. icalendar's English
+    COMMENT ("This timezone only works from 1970-01-01 to 2038-01-01.") is dropped: some
+    calendar apps show it, and the zone's rules are what matter."""
+    timezone = icalendar.Timezone.from_tzid(key)
+    timezone.pop("COMMENT", None)
+    return timezone.to_ical()
 
 
 def _timezone(key: str) -> icalendar.Timezone:

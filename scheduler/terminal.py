@@ -93,11 +93,11 @@ def budget_text(limit: float) -> str:
     """The time limit is the budget on the reference machine; the run stops at the longest."""
     from .solve import longest_run
 
-    return f"预算 {limit:.0f} 秒，至多 {longest_run(limit):.0f} 秒"
+    return f"计算量按参考机器 {limit:.0f} 秒计，最迟 {longest_run(limit):.0f} 秒结束"
 
 
 class _Elapsed(ProgressColumn):
-    """已用 12 秒（预算 30 秒，至多 210 秒） — from the task's own clock, so it moves even while the
+    """已用 12 秒（计算量按参考机器 30 秒计，最迟 210 秒结束） — from the task's own clock, so it moves even while the
     solver is quiet."""
 
     def render(self, task) -> Text:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -119,6 +120,8 @@ def test_rfc5545_form(written, example_problem):
             line.decode("utf-8")  # folding never splits a character
         text = raw.decode("utf-8")
         assert "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai" in text
+        assert "\r\nCOMMENT:" not in text  # icalendar's English note on the zone's years
+        assert not re.search(r"年\d+月0\d日|年0\d月", text.replace("\r\n ", ""))  # 12月7日, as everywhere else
         assert "X-WR-CALNAME:" in text and "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in text
         assert "METHOD:PUBLISH\r\n" in text and "\r\nNAME:" in text and "X-PUBLISHED-TTL:PT1H\r\n" in text
         assert "2026" not in text.split("\r\nX-WR-CALNAME:")[1].split("\r\n")[0]  # a stable name, no date

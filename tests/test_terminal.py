@@ -128,8 +128,8 @@ def test_progress_shows_elapsed_against_the_limit_and_the_solvers_figures():
         progress(_Update(1.0, 1.0, 2.5, scheduled=44, sittings=29))  # within the same second: no new line
         progress(_Update(1.0, 1.0, 4.0))
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "  求解中：已用 2 秒（预算 30 秒，至多 210 秒），已排 44 项，场次 30 场"
-    assert len(lines) == 2 and lines[1].startswith("  求解中：已用 4 秒（预算 30 秒，至多 210 秒）")
+    assert lines[0] == "  求解中：已用 2 秒（计算量按参考机器 30 秒计，最迟 210 秒结束），已排 44 项，场次 30 场"
+    assert len(lines) == 2 and lines[1].startswith("  求解中：已用 4 秒（计算量按参考机器 30 秒计，最迟 210 秒结束）")
     assert "123456789" not in stream.getvalue()  # no raw objective values
     assert progress_figures(_Update(0, 0, 0)) == ""
 
