@@ -247,7 +247,7 @@ def hits(problem: Problem, policy: Policy, context: Context) -> list[Hit]:
         for r in live:
             allowed = m * len(r.units) + len(r.everyone)
             if r.kind in rule.params["kinds"] and r.fixed_start is None and r.units and r.attendees > allowed:
-                out.append(Hit(rule.name, r.id, f"参会{r.attendees}人，{len(r.units)}个参会单位每单位至多{m}人，加出席领导共{allowed}人"))
+                out.append(Hit(rule.name, r.id, f"参会{r.attendees}人，{len(r.units)}个参会单位每单位至多{m}人，连同出席领导至多{allowed}人"))
     if rule := policy.rule("county_meetings_by_video"):
         for r in live:
             scope = "、".join(r.units) + r.title

@@ -86,6 +86,8 @@ def test_attendees_per_unit():
     requests = [make_request("A", kind="部署会", units=units, attendees=30), make_request("B", kind="部署会", units=units, attendees=21),
                 make_request("C", kind="常务会", units=units, attendees=30), make_request("D", kind="部署会", units=units, attendees=30, fixed_start=at(0, "09:00"))]
     assert hit_ids(make_problem(requests), "attendees_per_unit") == ["A"]  # not 常务会, nor a meeting a higher level fixed
+    [hit] = [h for h in hits(make_problem(requests), SHIPPED, Context()) if h.rule == "attendees_per_unit"]
+    assert hit.detail == "参会30人，2个参会单位每单位至多10人，连同出席领导至多21人"  # a cap, not a count that contradicts 30
 
 
 def test_county_meetings_by_video():
