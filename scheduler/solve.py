@@ -53,6 +53,7 @@ NEIGHBOURHOOD_SHARE = 0.75
 NEIGHBOURHOOD_VARIABLES = 400
 NEIGHBOURHOOD_CALL_DTIME = 0.2
 PRESOLVE_SECONDS_PER_VARIABLE = 3e-5
+NARROW_STARTS = 8  # a request left out with at most this many (start, length) choices also frees the sittings in its rooms at its times
 SNAPSHOTS = ("fewer_sittings", "stronger_merges", "avoid_shortening")  # kept for explain.py
 
 
@@ -239,7 +240,11 @@ class StagedSearch:
             model.minimize(expr)
             self._hint()
             solver = cp_model.CpSolver()
-            parameters(solver, self.options, max(share * (1 - NEIGHBOURHOOD_SHARE if searched else 1), 0.01), self.deadline)
+            # The scheduling level keeps its whole share for CP-SAT, which places what needs several
+            # sittings to move at once (a what-if's fixed meeting), and its neighbourhoods borrow
+            # from the levels below; the merge levels split their share.
+            split = searched and name != "schedule_requests"
+            parameters(solver, self.options, max(share * (1 - NEIGHBOURHOOD_SHARE if split else 1), 0.01), self.deadline)
             status = solver.solve(model)
             self._spend(solver.response_proto.deterministic_time)
             logger.debug("level %s: %.3f dtime, %.2f wall s", name, solver.response_proto.deterministic_time, solver.wall_time)
@@ -330,17 +335,30 @@ class StagedSearch:
         return current
 
     def _left_out(self):
-        """Per request the solution in hand leaves out (in id order): its candidates, and the
-        chosen sittings that share a leader with it on a day it could sit."""
-        variables = self.ctx.vars
-        held = {rid for v in variables if self.solution[v.present.index] for rid in v.candidate.request_ids}
+        """Per request the solution in hand leaves out (in id order): its candidates and those of
+        the requests it could sit with (so that their sittings can make way for a combined one),
+        the chosen sittings that share a leader with it on a day it could sit, and, for a request with few
+        possible starts (a fixed time, a narrow window: at most NARROW_STARTS), the chosen
+        sittings holding one of its rooms at one of its times."""
+        variables, solution = self.ctx.vars, self.solution
+        held = {rid for v in variables if solution[v.present.index] for rid in v.candidate.request_ids}
         for rid in sorted(set(self.ctx.by_request) - held):
             own = self.ctx.by_request[rid]
-            if any(self.solution[v.present.index] for v in own):
+            if any(solution[v.present.index] for v in own):
                 continue  # placed by an earlier call of this pass
             leaders = {x for v in own for x in self.leaders_of[id(v)]}
             days = {day for v in own for day in v.days}
-            yield {i for v in own for i in _decisions(v)} | self._sharing(leaders, days)
+            partners = {x for v in own for x in v.candidate.request_ids}
+            free = {i for x in sorted(partners) for v in self.ctx.by_request[x] for i in _decisions(v)} | self._sharing(leaders, days)
+            spans = {(start, start + v.candidate.length) for v in own for start in v.starts}
+            if len(spans) <= NARROW_STARTS:
+                rooms = {room for v in own for room in v.rooms}
+                for v in variables:
+                    if solution[v.present.index] and any(solution[lit.index] for room, lit in v.rooms.items() if room in rooms):
+                        start = solution[v.slot.index] * v.grain
+                        if any(a < start + v.candidate.length and start < b for a, b in spans):
+                            free.update(_decisions(v))
+            yield free
 
     def _split_groups(self):
         """The free decision variables of each neighbourhood call. Related groups whose held
