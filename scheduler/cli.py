@@ -26,7 +26,7 @@ from .config import DEFAULT_KINDS, RANGES
 from .errors import InputErrors, SchedulerError
 from .intake import load_week
 from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
-from .files import file_in_the_way, write_files
+from .files import file_in_the_way, write_files, write_outputs
 from .ledger import Ledger
 from .outputs import load_plan_document, render
 from .rules import precheck
@@ -343,7 +343,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 
     run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
     problem, result, files = run.problem, run.plan, run.files
-    write_files(out_dir, files)
+    write_outputs(out_dir, files)
     if as_json:
         f = figures(problem, result)
         click.echo(json.dumps({
@@ -369,7 +369,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
     """Render every output of a plan and write them all (or none) to out_dir."""
     files = render(problem, result, now, input=str(folder))
-    write_files(out_dir, files)
+    write_outputs(out_dir, files)
     return files
 
 
@@ -461,7 +461,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
             data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
             options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress, ledger_path=ledger_path,
         )
-    write_files(out_dir, run.files)
+    write_outputs(out_dir, run.files)
     click.echo(variants.diff_table(run.changes), nl=False)
     for line in variants.breach_lines(run.breaches):
         click.echo(line)

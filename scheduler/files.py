@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,12 @@ from pathlib import Path, PurePosixPath
 from .errors import SchedulerError
 
 FEEDS_FOLDER = "feeds"  # <root>/feeds/: the rolling feeds
+MANIFEST = ".scheduler-files.json"  # in an output folder: what the last write_outputs wrote there
+# The product's own file names in an output folder written before the manifest existed.
+_OWN_NAMES = re.compile(
+    r"(plan\.json|plan\.xlsx|report\.html|all\.ics|(leaders|rooms|units)/_?[A-Za-z0-9][A-Za-z0-9_-]{0,47}\.ics"
+    r"|notices/会议通知-_?[A-Za-z0-9][A-Za-z0-9_-]{0,47}\.docx)"
+)
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,47}")
 
 
@@ -116,6 +123,49 @@ def write_files(out: Path, files: dict[str, bytes]) -> None:
             os.replace(staging / name, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _previous_outputs(out: Path) -> set[str]:
+    """The files the last write_outputs put in out: its manifest's list, or (a folder written
+    before the manifest existed) the files whose names are the product's own."""
+    try:
+        listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+        if isinstance(listed, list) and all(isinstance(x, str) for x in listed):
+            return set(listed)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if not out.is_dir():
+        return set()
+    found = set()
+    for path in out.rglob("*"):
+        name = path.relative_to(out).as_posix()
+        if _OWN_NAMES.fullmatch(name) and path.is_file() and not path.is_symlink():
+            found.add(name)
+    return found
+
+
+def write_outputs(out: Path, files: dict[str, bytes]) -> None:
+    """write_files, and then the files a previous write_outputs left in out that this one did
+    not produce are removed (a cancelled meeting's notice and feeds must not linger), together
+    with any of their folders left empty. Only the product's own files go: those listed in
+    out/MANIFEST, which records this write; anything else in the folder is left alone."""
+    stale = _previous_outputs(out) - set(files) - {MANIFEST}
+    manifest = json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=2) + "\n"
+    write_files(out, {**files, MANIFEST: manifest.encode("utf-8")})
+    folders = set()
+    for name in sorted(stale):
+        try:
+            path = inside(out, name)
+        except UnsafePath:
+            continue
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            folders.update(p for p in path.parents if p != out and p.is_relative_to(out))
+    for folder in sorted(folders, key=lambda p: -len(p.parts)):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def version_name(number: int) -> str:

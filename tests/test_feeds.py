@@ -18,7 +18,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.cli import cli
 from scheduler.domain import Leader, Outcome, Plan, Room
-from scheduler.files import UnsafePath, inside, safe_name, write_files
+from scheduler.files import MANIFEST, UnsafePath, inside, safe_name, write_files, write_outputs
 from scheduler.ics import leader_feed, unit_feed
 from scheduler.ledger import Ledger, LedgerError
 from scheduler.outputs import render
@@ -210,6 +210,48 @@ def test_hostile_names_stay_inside_plan_output_and_publish_folder(tmp_path):
     for root in (tmp_path / "deep" / "er" / "out", tmp_path / "deep" / "er" / "pub"):
         for path in root.rglob("*"):
             assert path.resolve().is_relative_to(root.resolve())
+
+
+def run_cli(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _two_then_one():
+    a = make_request("A", units=("市财政局",))
+    b = make_request("B", chair="L2", units=("市教育局",))
+    problem = make_problem([a, b])
+    both = Plan(week=WEEK, sittings=(make_sitting(a, at(0, "09:00")), make_sitting(b, at(0, "14:00"), room="R2")), outcomes=(
+        Outcome(request_id="A", codes=("scheduled",), sitting="A"), Outcome(request_id="B", codes=("scheduled",), sitting="B")))
+    only_a = Plan(week=WEEK, sittings=both.sittings[:1], outcomes=(both.outcomes[0], Outcome(request_id="B", codes=("not_placeable",), reasons=("取消",))))
+    return render(problem, both, NOW), render(problem, only_a, NOW)
+
+
+@pytest.mark.parametrize("first_had_manifest", [True, False])
+def test_a_rewrite_removes_the_previous_outputs_it_does_not_produce_and_nothing_else(tmp_path, first_had_manifest):
+    first, second = _two_then_one()
+    out = tmp_path / "out"
+    write_outputs(out, first)
+    if not first_had_manifest:  # a folder written before the manifest existed
+        (out / MANIFEST).unlink()
+    (out / "我的备注.txt").write_text("用户自己的文件", encoding="utf-8")
+    (out / "notices" / "草稿.docx").write_bytes(b"mine")
+    (out / "units" / "mine.txt").write_bytes(b"mine")
+    gone = set(first) - set(second)
+    assert "notices/会议通知-B.docx" in gone and any(name.endswith(".ics") for name in gone)
+    write_outputs(out, second)
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == set(second) | {MANIFEST, "我的备注.txt", "notices/草稿.docx", "units/mine.txt"}
+    assert (out / "我的备注.txt").read_text(encoding="utf-8") == "用户自己的文件"
+
+
+def test_whatif_dropping_a_meeting_into_a_reused_folder_leaves_no_notice_for_it(tmp_path, example_copy):
+    out, wi = tmp_path / "out", tmp_path / "wi"
+    assert run_cli("-q", "plan", str(example_copy), "-o", str(out), "--now", NOW.isoformat()).exit_code == 0
+    assert run_cli("-q", "whatif", str(out), "-o", str(wi), "--now", NOW.isoformat(), "--ledger", str(tmp_path / "l.sqlite")).exit_code == 0
+    assert (wi / "notices" / "会议通知-H01.docx").exists()
+    result = run_cli("-q", "whatif", str(out), "--drop", "H01", "-o", str(wi), "--now", NOW.isoformat(), "--ledger", str(tmp_path / "l.sqlite"))
+    assert result.exit_code == 0, result.output
+    assert not (wi / "notices" / "会议通知-H01.docx").exists()
 
 
 # --- a ledger that is not ours -----------------------------------------------------------------
