@@ -489,7 +489,8 @@ class RowReader:
         if not text:
             if next(c for c in self.table.spec.columns if c.field == field).required:
                 self.ok = False
-                self.out.add(self.table, self.row, field, None, "为空；此列必填")
+                if field in self.table.headers:  # a missing column is told once, on the header row
+                    self.out.add(self.table, self.row, field, None, "为空；此列必填")
             return default
         try:
             return parse(text)
