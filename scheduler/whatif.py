@@ -83,6 +83,9 @@ def fix(problem: Problem, request_id: str, when: str) -> Problem:
         moment = parse_datetime(when, problem.week).replace(tzinfo=problem.tz)
     except ValueError:
         raise ConfigError(f"--fix：「{when}」不是日期和时间（例如 {request_id}=2026-12-08 9:00）") from None
+    first, last = problem.week, problem.week + timedelta(days=6)
+    if not first <= moment.date() <= last:
+        raise ConfigError(f"--fix：「{when.strip()}」不在计划周（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内")
     return replace(problem, requests=tuple(replace(r, fixed_start=moment) if r.id == request_id else r for r in problem.requests))
 
 
