@@ -160,7 +160,7 @@ def test_all_problems_of_a_run_are_listed_together(example_copy):
     with pytest.raises(InputErrors) as info:
         load_week(example_copy, today=NOW.date())
     assert len(info.value.problems) == 3
-    assert info.value.summary() == "week 中有 3 处问题；未作任何安排，也未写出任何文件。"
+    assert info.value.summary() == f"{example_copy} 中有 3 处问题；未作任何安排，也未写出任何文件。"
 
 
 def test_english_headers_gb18030_and_full_width_values(example_copy):
