@@ -28,7 +28,7 @@ from .intake import load_week
 from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
 from .files import file_in_the_way, write_files, write_outputs
 from .ledger import Ledger
-from .outputs import load_plan_document, render
+from .outputs import input_for, load_plan_document, render
 from .rules import precheck
 from .solve import options_for, solve
 from .terminal import SolveProgress, display_width, unwrap, wrap
@@ -341,7 +341,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         with SolveProgress(options.time_limit, enabled=not quiet) as progress:
             return control.with_excluded(p, solve(solvable, options, on_progress=progress, previous=previous), year)
 
-    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
+    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver, out=out_dir)
     problem, result, files = run.problem, run.plan, run.files
     write_outputs(out_dir, files)
     if as_json:
@@ -368,7 +368,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
     """Render every output of a plan and write them all (or none) to out_dir."""
-    files = render(problem, result, now, input=str(folder))
+    files = render(problem, result, now, input=input_for(folder, out_dir))
     write_outputs(out_dir, files)
     return files
 
@@ -461,6 +461,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         run = variants.run_variant(
             data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
             options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress, ledger_path=ledger_path,
+            out=out_dir,
         )
     write_outputs(out_dir, run.files)
     click.echo(variants.diff_table(run.changes), nl=False)
