@@ -285,5 +285,5 @@ def test_whatif_refuses_an_absence_outside_the_week(planned, tmp_path):
 def test_whatif_refuses_a_fixed_time_outside_the_week(planned, tmp_path):
     result = CliRunner().invoke(cli, ["whatif", str(planned), "--fix", "H31=2026-12-20 9:00", "-o", str(tmp_path / "v")])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1] == "错误：--fix：「2026-12-20 9:00」不在计划周（2026-12-07至2026-12-13）内"
+    assert result.stderr.strip().splitlines()[-1] == "错误：--fix：「2026-12-20 9:00」不在计划周（2026-12-07至2026-12-13）内。"
     assert "Traceback" not in result.output and not (tmp_path / "v").exists()
