@@ -464,10 +464,11 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
     from . import whatif as variants
 
     now = _now(now_text)
-    data = variants.base_plan(plan_dir, ledger_path)
     variant = variants.Variant(
         away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
     )
+    variants.check_arguments(plan_dir, variant)
+    data = variants.base_plan(plan_dir, ledger_path)
     quiet = ctx.obj["quiet"]
     if not quiet:
         click.echo(f"正在以已发布的安排为基准重排 {data['week']} 起的一周……", err=True)

@@ -348,6 +348,28 @@ def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, s
     return out
 
 
+_A_TIME = re.compile(r"\d{1,2}[:：]\d{2}")
+_ANY_YEAR = date(2026, 1, 1)  # only to tell a date's form; the week's own dates are checked by away()
+
+
+def check_arguments(plan_dir: Path | None, variant: Variant) -> None:
+    """The mistakes of typing a what-if that would otherwise be blamed on something else, told
+    before the plan is read: a time taken for the plan folder (a --fix value with a space, not
+    quoted) and an --away without its date (the next option taken for it)."""
+    if plan_dir is not None and _A_TIME.fullmatch(str(plan_dir)):
+        raise ConfigError(
+            f"「{plan_dir}」是时刻，不是安排目录：日期和时刻之间有空格时，整个值要加引号，例如 --fix \"H31=2026-12-08 9:00\""
+        )
+    for leader, span in variant.away:
+        if span.startswith("-"):
+            raise ConfigError(f"--away：「{leader}」后面缺少日期：应为 --away 领导 日期，例如 --away 王志刚 2026-12-09下午")
+        try:
+            for part in span.split("..", 1):
+                parse_date(re.fullmatch(r"(.+?)(上午|下午)?", part.strip())[1], _ANY_YEAR)
+        except (ValueError, TypeError):
+            raise ConfigError(f"--away：「{span}」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）") from None
+
+
 def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
     """The plan.json document a what-if starts from: PLAN's, or the latest publication's."""
     from .ledger import Ledger
