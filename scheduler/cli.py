@@ -162,9 +162,14 @@ _ASCII_STOP = re.compile(r"(?<=['\u4e00-\u9fff）])\.(?= |\n|$)")
 _SPACE_AFTER_STOP = re.compile(r"(?<=[。？！；：]) +")
 
 
+_SENTENCE_END = re.compile(r"[。！？][」）』”]*$")  # 。 or ！ or ？, perhaps inside a closing quote or bracket
+
+
 def chinese_sentences(message: str) -> str:
-    """A message Click composed, its sentences ended with 。 and not followed by a space."""
-    return _SPACE_AFTER_STOP.sub("", _ASCII_STOP.sub("。", message))
+    """An error message as Chinese punctuates it: its sentences ended with 。 (never an ASCII
+    '.'), no space after a stop, and the last one ended too (。 added when it is not)."""
+    message = _SPACE_AFTER_STOP.sub("", _ASCII_STOP.sub("。", message)).rstrip()
+    return message if _SENTENCE_END.search(message) else message + "。"
 
 
 def _usage_error_in_chinese(exc: click.UsageError) -> click.UsageError:
@@ -217,6 +222,17 @@ class SchedulerGroup(ChineseHelp, click.Group):
             raise _usage_error_in_chinese(exc) from None
 
     def invoke(self, ctx):
+        """Every `错误：` line a command ends with passes here (Click prints it): punctuated once,
+        whatever raised it (a usage error, a library error, a refusal of the command)."""
+        try:
+            return self._invoke_library(ctx)
+        except click.BadParameter as exc:  # its message is composed when shown (the parameter's name...)
+            raise _usage_error_in_chinese(exc) from None
+        except click.ClickException as exc:
+            exc.message = chinese_sentences(exc.message)
+            raise
+
+    def _invoke_library(self, ctx):
         try:
             return super().invoke(ctx)
         except InputErrors as exc:
