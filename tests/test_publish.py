@@ -240,7 +240,8 @@ def test_a_publish_that_fails_leaves_no_new_ledger_but_keeps_an_existing_one(pla
     ledger = tmp_path / "calendars" / "ledger.sqlite"
     command = ["publish", str(planned), "--ledger", str(ledger), "--to", str(tmp_path / "not-a-folder" / "pub"), "--now", LATER]
     result = CliRunner().invoke(cli, command)
-    assert result.exit_code == 2 and "无法写入发布目录" in result.stderr, result.output
+    # refused as the option is read (a folder under a file), before any ledger is opened
+    assert result.exit_code == 2 and "not-a-folder' 是文件（应为文件夹）" in result.stderr, result.output
     assert not (tmp_path / "calendars").exists()  # neither the ledger it would have created nor its folder
     with Ledger(ledger) as kept:  # a ledger that was there before stays, untouched
         assert kept.publications() == []
