@@ -26,9 +26,9 @@ from .config import DEFAULT_KINDS, RANGES
 from .errors import InputErrors, SchedulerError
 from .intake import load_week
 from .report import check_text, figures, published_text, summary_text, week_span_zh, written_text
-from .files import write_files, write_outputs
+from .files import file_in_the_way, write_files, write_outputs
 from .ledger import Ledger
-from .outputs import load_plan_document, render
+from .outputs import input_for, load_plan_document, render
 from .rules import precheck
 from .solve import options_for, solve
 from .terminal import SolveProgress, display_width, unwrap, wrap
@@ -90,6 +90,26 @@ class Number(click.FloatRange):
         return number
 
 
+class OutputPath(click.Path):
+    """A folder or file a command writes: refused before any work when it, or a folder it would
+    sit in, is an existing file (“文件夹 'outfile' 是文件（应为文件夹）。”)."""
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        blocker = file_in_the_way(Path(path))
+        if blocker is not None:
+            self.fail(CLICK_ZH.gettext("{name} {filename!r} is a file.").format(name=CLICK_ZH.gettext("directory"), filename=str(blocker)), param, ctx)
+        return path
+
+
+def output_folder() -> OutputPath:
+    return OutputPath(file_okay=False, path_type=Path)
+
+
+def output_file() -> OutputPath:
+    return OutputPath(dir_okay=False, path_type=Path)
+
+
 TIME_LIMIT = Number(min=RANGES["time_limit_seconds"][0], max=RANGES["time_limit_seconds"][1])  # as in week.toml
 
 
@@ -142,9 +162,14 @@ _ASCII_STOP = re.compile(r"(?<=['\u4e00-\u9fff）])\.(?= |\n|$)")
 _SPACE_AFTER_STOP = re.compile(r"(?<=[。？！；：]) +")
 
 
+_SENTENCE_END = re.compile(r"[。！？][」）』”]*$")  # 。 or ！ or ？, perhaps inside a closing quote or bracket
+
+
 def chinese_sentences(message: str) -> str:
-    """A message Click composed, its sentences ended with 。 and not followed by a space."""
-    return _SPACE_AFTER_STOP.sub("", _ASCII_STOP.sub("。", message))
+    """An error message as Chinese punctuates it: its sentences ended with 。 (never an ASCII
+    '.'), no space after a stop, and the last one ended too (。 added when it is not)."""
+    message = _SPACE_AFTER_STOP.sub("", _ASCII_STOP.sub("。", message)).rstrip()
+    return message if _SENTENCE_END.search(message) else message + "。"
 
 
 def _usage_error_in_chinese(exc: click.UsageError) -> click.UsageError:
@@ -197,6 +222,17 @@ class SchedulerGroup(ChineseHelp, click.Group):
             raise _usage_error_in_chinese(exc) from None
 
     def invoke(self, ctx):
+        """Every `错误：` line a command ends with passes here (Click prints it): punctuated once,
+        whatever raised it (a usage error, a library error, a refusal of the command)."""
+        try:
+            return self._invoke_library(ctx)
+        except click.BadParameter as exc:  # its message is composed when shown (the parameter's name...)
+            raise _usage_error_in_chinese(exc) from None
+        except click.ClickException as exc:
+            exc.message = chinese_sentences(exc.message)
+            raise
+
+    def _invoke_library(self, ctx):
         try:
             return super().invoke(ctx)
         except InputErrors as exc:
@@ -233,7 +269,7 @@ def _now(value: str | None) -> datetime:
 
 def ledger_option(help: str = "台账（SQLite）"):
     """The shared --ledger option."""
-    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LEDGER, metavar="文件", help=f"{help}；默认：{DEFAULT_LEDGER}。")
+    return click.option("--ledger", "ledger_path", type=output_file(), default=DEFAULT_LEDGER, metavar="文件", help=f"{help}；默认：{DEFAULT_LEDGER}。")
 
 
 def now_option(help: str = "写入文件的时间（ISO 格式）；默认：现在。"):
@@ -253,7 +289,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", metavar="[目录]", type=click.Path(file_okay=False, path_type=Path), default=Path("new-week"))
+@click.argument("directory", metavar="[目录]", type=output_folder(), default=Path("new-week"))
 @now_option("今天（ISO 格式）：模板为其后的第一个周一开始的一周；默认：现在。")
 @click.option("--no-meeting-day", "no_meeting_days", multiple=True, metavar="星期", help="这一周的无会日（周一..周日 或 mon..sun），可重复；默认：无。")
 def template(directory: Path, now_text: str | None, no_meeting_days: tuple[str, ...]) -> None:
@@ -294,7 +330,7 @@ def check(input_dir: Path | None, now_text: str | None, as_json: bool, ledger_pa
 
 @cli.command()
 @click.argument("input_dir", metavar="[输入目录]", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
+@click.option("-o", "--out", "out_dir", type=output_folder(), default=DEFAULT_OUTPUT, metavar="目录", help="写入安排表、网页、会议通知和日历订阅的文件夹；默认：calendars/out。")
 @click.option("--time-limit", type=TIME_LIMIT, metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的发布时间（ISO 格式）；默认：现在。同一 --now 得到逐字节相同的文件。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要（供程序读取）。")
@@ -321,7 +357,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
         with SolveProgress(options.time_limit, enabled=not quiet) as progress:
             return control.with_excluded(p, solve(solvable, options, on_progress=progress, previous=previous), year)
 
-    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver)
+    run = plan_week(problem, folder=folder, ledger_path=ledger_path, fresh=fresh, now=now, solver=solver, out=out_dir)
     problem, result, files = run.problem, run.plan, run.files
     write_outputs(out_dir, files)
     if as_json:
@@ -348,7 +384,7 @@ def plan(ctx: click.Context, input_dir: Path | None, out_dir: Path, time_limit: 
 
 def _write_plan(problem, result, out_dir: Path, *, now: datetime, folder: Path) -> dict[str, bytes]:
     """Render every output of a plan and write them all (or none) to out_dir."""
-    files = render(problem, result, now, input=str(folder))
+    files = render(problem, result, now, input=input_for(folder, out_dir))
     write_outputs(out_dir, files)
     return files
 
@@ -369,7 +405,7 @@ def _checkpoint(name: str) -> None:
 @click.argument("plan_dir", metavar="[安排目录]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
 @ledger_option()
-@click.option("--to", "published", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_PUBLISHED, metavar="目录", help="发布的订阅文件所在的文件夹；默认：calendars/published。")
+@click.option("--to", "published", type=output_folder(), default=DEFAULT_PUBLISHED, metavar="目录", help="发布的订阅文件所在的文件夹；默认：calendars/published。")
 @now_option("发布时间（ISO 格式）；默认：现在。")
 def publish(plan_dir: Path, input_dir: Path | None, ledger_path: Path, published: Path, now_text: str | None) -> None:
     """把审定的安排（安排目录，默认 calendars/out；也可以是假如方案）按当前输入逐条复核硬性规则后，
@@ -393,7 +429,7 @@ def _load_plan_document(path: Path) -> dict:
 @click.argument("plan_dir", metavar="[安排目录]", required=False, type=click.Path(path_type=Path), default=DEFAULT_OUTPUT)
 @click.option("--sitting", "sitting", metavar="编号", help="只写这一场会议的通知（会议编号，或其中任一申请的编号）；默认：每场都写。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：plan.json 记下的文件夹。")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="写入的文件夹（其下 notices/）；默认：安排目录。")
+@click.option("-o", "--out", "out_dir", type=output_folder(), metavar="目录", help="写入的文件夹（其下 notices/）；默认：安排目录。")
 @now_option("印发日期（ISO 格式）；默认：现在。")
 def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None, out_dir: Path | None, now_text: str | None) -> None:
     """写出会议通知（.docx）：安排（安排目录，默认 calendars/out）中每场会议一份，或用 --sitting 只写一场；
@@ -418,7 +454,7 @@ def notices_command(plan_dir: Path, sitting: str | None, input_dir: Path | None,
 @click.option("--set", "sets", multiple=True, metavar="键=值", help="改动 week.toml 的一项设置，例如 no_meeting_days=[\"周四\"]。")
 @click.option("--input", "input_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="这一周的输入文件夹；默认：安排中记下的文件夹。")
 @ledger_option()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
+@click.option("-o", "--out", "out_dir", type=output_folder(), default=Path("calendars/whatif"), metavar="目录", help="写入变动方案的文件夹；默认：calendars/whatif。")
 @click.option("--time-limit", type=TIME_LIMIT, metavar="秒", help="求解时限（秒）；默认：week.toml 的 time_limit_seconds。")
 @now_option("写入文件的时间（ISO 格式）；默认：现在。")
 @click.pass_context
@@ -428,10 +464,11 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
     from . import whatif as variants
 
     now = _now(now_text)
-    data = variants.base_plan(plan_dir, ledger_path)
     variant = variants.Variant(
         away=tuple(aways), add=tuple(str(Path(x).resolve()) for x in adds), drop=tuple(drops), fix=tuple(fixes), set=tuple(sets),
     )
+    variants.check_arguments(plan_dir, variant)
+    data = variants.base_plan(plan_dir, ledger_path)
     quiet = ctx.obj["quiet"]
     if not quiet:
         click.echo(f"正在以已发布的安排为基准重排 {data['week']} 起的一周……", err=True)
@@ -440,6 +477,7 @@ def whatif(ctx, plan_dir, aways, adds, drops, fixes, sets, input_dir, ledger_pat
         run = variants.run_variant(
             data, variant, input_dir=input_dir, default_input=_input_folder(None), now=now,
             options=lambda problem: progress.limit_to(_options(ctx, problem, time_limit)), on_progress=progress, ledger_path=ledger_path,
+            out=out_dir,
         )
     write_outputs(out_dir, run.files)
     click.echo(variants.diff_table(run.changes), nl=False)
@@ -474,10 +512,10 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 @click.argument("day", metavar="[日期]", required=False)
 @ledger_option()
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出统计数字（供程序读取）。")
-@click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
+@click.option("--charts", "charts_dir", type=output_folder(), metavar="目录", help="同时把统计图（PNG，中文标注）写入此文件夹。")
 @click.option("--target", "target_percent", type=Number(0, 100, max_open=True), default=0.0, metavar="百分比", help="与去年同期相比的压减目标（百分比，例如 20 表示大型会议压减 20%）；默认 0，即只减不增。")
 @click.option("--large-attendees", type=WholeNumber(1), default=100, metavar="人数", help="大型会议：参会人数不少于此数；默认：100。")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把统计报表（减负统计）工作簿写入此文件。")
+@click.option("--xlsx", "xlsx_path", type=output_file(), metavar="文件", help="同时把统计报表（减负统计）工作簿写入此文件。")
 def stats(period: str | None, day: str | None, ledger_path: Path, as_json: bool, charts_dir: Path | None, target_percent: float, large_attendees: int, xlsx_path: Path | None) -> None:
     """台账统计：日期（默认今天）所在周、月、季度或年度的会议申请和场次（按主办单位、会议类型），
     套开、时长、节省的人·小时，紧急和逾期报送，无会日例外，与去年同期相比的只减不增情况，以及减负统计。"""
@@ -551,7 +589,7 @@ def plan_year_import(file: Path, year: int, ledger_path: Path, now_text: str | N
 
 
 @plan_year.command("template")
-@click.argument("file", metavar="[文件]", type=click.Path(dir_okay=False, path_type=Path), default=Path("年度会议计划.xlsx"))
+@click.argument("file", metavar="[文件]", type=output_file(), default=Path("年度会议计划.xlsx"))
 @now_option("写入工作簿的时间（ISO 格式）；默认：现在。")
 def plan_year_template(file: Path, now_text: str | None) -> None:
     """写出空白的年度会议计划工作簿到文件（一行示例，带下拉选项）；不覆盖已有文件。"""
@@ -574,7 +612,7 @@ def ledger_group() -> None:
 @ledger_option("台账")
 @click.option("--from", "start_text", metavar="日期", help="核对的第一天；默认：单位台账的第一天。")
 @click.option("--to", "end_text", metavar="日期", help="核对的最后一天；默认：单位台账的最后一天。")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), metavar="文件", help="同时把核对结果写成工作簿。")
+@click.option("--xlsx", "xlsx_path", type=output_file(), metavar="文件", help="同时把核对结果写成工作簿。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核对结果（供程序读取）。")
 @now_option("今天（ISO 格式），用于未写年份的日期；默认：现在。")
 def ledger_reconcile(file: Path, ledger_path: Path, start_text: str | None, end_text: str | None, xlsx_path: Path | None, as_json: bool, now_text: str | None) -> None:

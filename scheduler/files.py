@@ -10,6 +10,7 @@ through `safe_name`; every writer refuses a path that would resolve outside its 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -34,6 +35,22 @@ _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,47}")
 
 class UnsafePath(SchedulerError):
     """A file name would land outside the folder it is written to."""
+
+
+class CannotWrite(SchedulerError):
+    """The folder to write into cannot be made (a part of its path is a file, no permission...)."""
+
+
+_OS_REASONS = {errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "只读的文件系统", errno.ENOSPC: "磁盘已满"}
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The first existing part of path's parents (from the top) that is not a folder, so
+    nothing can be written at path; None when every existing parent is a folder."""
+    for parent in reversed(Path(path).parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
 
 
 def safe_name(text: str) -> str:
@@ -86,7 +103,12 @@ def _sync_dir(path: Path) -> None:
 
 def write_files(out: Path, files: dict[str, bytes]) -> None:
     """Write every file or none: all go to a temporary folder first, then each is renamed."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = file_in_the_way(out / "_")  # out itself or one of its parents
+        reason = f"{blocker} 是文件（应为文件夹）" if blocker is not None else _OS_REASONS.get(exc.errno, "系统拒绝")
+        raise CannotWrite(f"无法创建文件夹 {out}：{reason}。") from None
     for name in files:
         inside(out, name)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))

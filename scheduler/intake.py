@@ -489,7 +489,8 @@ class RowReader:
         if not text:
             if next(c for c in self.table.spec.columns if c.field == field).required:
                 self.ok = False
-                self.out.add(self.table, self.row, field, None, "为空；此列必填")
+                if field in self.table.headers:  # a missing column is told once, on the header row
+                    self.out.add(self.table, self.row, field, None, "为空；此列必填")
             return default
         try:
             return parse(text)
@@ -804,7 +805,9 @@ def _busy_bounds(commitments: list[Commitment], leaders: list[Leader], out: Coll
 def load_week(folder: Path, *, today: date) -> Problem:
     """Read one week's folder into a Problem, or raise InputErrors listing every problem."""
     folder = Path(folder)
-    where = folder.name or str(folder)
+    where = str(folder)  # as the user named it
+    if not folder.exists():
+        raise InputErrors([InputProblem(source=str(folder), message="找不到此文件夹；应为一周的文件夹（内有 week.toml 和工作簿或 CSV）")], where)
     if not folder.is_dir():
         raise InputErrors([InputProblem(source=str(folder), message="不是文件夹；应为一周的文件夹（内有 week.toml 和工作簿或 CSV）")], where)
     out = Collector()

@@ -5,6 +5,7 @@ folder; every name from the data already went through files.safe_name in ics).""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -38,8 +39,29 @@ def render(
     return files
 
 
+def input_for(folder: Path, out: Path | None) -> str:
+    """How plan.json names the week's input folder: relative to the folder plan.json is written
+    to, so that it resolves from any working directory and the same inputs give the same bytes on
+    any machine (an absolute path would not); without an output folder, as given."""
+    if out is None:
+        return str(folder)
+    return Path(os.path.relpath(os.path.abspath(folder), os.path.abspath(out))).as_posix()
+
+
+def _resolve_input(data: dict, plan_folder: Path) -> None:
+    """data["input"] made usable from here: relative to the plan folder; a plan.json written
+    before that (its input relative to where `plan` was run) falls back to the name as it is."""
+    named = data.get("input")
+    if not isinstance(named, str) or not named or Path(named).is_absolute():
+        return
+    beside = Path(os.path.normpath(plan_folder / named))
+    if beside.is_dir() or not Path(named).is_dir():
+        data["input"] = str(beside)
+
+
 def load_plan_document(path: Path) -> dict:
-    """A plan.json (or a folder holding one), checked to be one of ours."""
+    """A plan.json (or a folder holding one), checked to be one of ours; its "input" resolved
+    against the plan's folder."""
     path = Path(path)
     path = path / "plan.json" if path.is_dir() else path
     try:
@@ -61,4 +83,5 @@ def load_plan_document(path: Path) -> dict:
         data["solver"]["status"]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"{path}：plan.json 内容不完整或已被改坏（{exc.__class__.__name__}: {exc}），请重新运行 scheduler plan") from None
+    _resolve_input(data, path.parent)
     return data

@@ -83,6 +83,9 @@ def fix(problem: Problem, request_id: str, when: str) -> Problem:
         moment = parse_datetime(when, problem.week).replace(tzinfo=problem.tz)
     except ValueError:
         raise ConfigError(f"--fix：「{when}」不是日期和时间（例如 {request_id}=2026-12-08 9:00）") from None
+    first, last = problem.week, problem.week + timedelta(days=6)
+    if not first <= moment.date() <= last:
+        raise ConfigError(f"--fix：「{when.strip()}」不在计划周（{first:%Y-%m-%d}至{last:%Y-%m-%d}）内")
     return replace(problem, requests=tuple(replace(r, fixed_start=moment) if r.id == request_id else r for r in problem.requests))
 
 
@@ -345,6 +348,28 @@ def _reasons(problem: Problem, published: Plan, variant: Variant) -> dict[str, s
     return out
 
 
+_A_TIME = re.compile(r"\d{1,2}[:：]\d{2}")
+_ANY_YEAR = date(2026, 1, 1)  # only to tell a date's form; the week's own dates are checked by away()
+
+
+def check_arguments(plan_dir: Path | None, variant: Variant) -> None:
+    """The mistakes of typing a what-if that would otherwise be blamed on something else, told
+    before the plan is read: a time taken for the plan folder (a --fix value with a space, not
+    quoted) and an --away without its date (the next option taken for it)."""
+    if plan_dir is not None and _A_TIME.fullmatch(str(plan_dir)):
+        raise ConfigError(
+            f"「{plan_dir}」是时刻，不是安排目录：日期和时刻之间有空格时，整个值要加引号，例如 --fix \"H31=2026-12-08 9:00\""
+        )
+    for leader, span in variant.away:
+        if span.startswith("-"):
+            raise ConfigError(f"--away：「{leader}」后面缺少日期：应为 --away 领导 日期，例如 --away 王志刚 2026-12-09下午")
+        try:
+            for part in span.split("..", 1):
+                parse_date(re.fullmatch(r"(.+?)(上午|下午)?", part.strip())[1], _ANY_YEAR)
+        except (ValueError, TypeError):
+            raise ConfigError(f"--away：「{span}」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）") from None
+
+
 def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
     """The plan.json document a what-if starts from: PLAN's, or the latest publication's."""
     from .ledger import Ledger
@@ -363,14 +388,14 @@ def base_plan(plan_dir: Path | None, ledger_path: Path) -> dict:
 
 def run_variant(
     data: dict, variant: Variant, *, input_dir: Path | None, default_input: Path, now: datetime, options, on_progress=None,
-    ledger_path: Path | None = None,
+    ledger_path: Path | None = None, out: Path | None = None,
 ) -> Replanned:
     """Re-plan a variant of the week of plan.json `data` as close to that plan as it can;
     `options(problem)` gives the solver's options. The files carry the variant in plan.json.
     The variant is not held to the hard quotas (it is for exploring), but its `breaches` say
     which of them publishing it would break, by the rule `publish` refuses with."""
     from . import control
-    from .outputs import render
+    from .outputs import input_for, render
     from .solve import solve
 
     folder, base, published = read_plan(data, input_dir, default_input=default_input)
@@ -378,7 +403,7 @@ def run_variant(
     year = control.review(problem, ledger_path)
     result = control.with_annual(solve(problem, options(problem), on_progress=on_progress, previous=published), year)
     recorded = Variant.from_json(data.get("variant")).then(variant)
-    files = render(problem, result, now, input=str(folder), extra_json={"variant": recorded.to_json()})
+    files = render(problem, result, now, input=input_for(folder, out), extra_json={"variant": recorded.to_json()})
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, variant))
     breaches = control.hard_quota_breaches(problem, result, year)
     return Replanned(problem=problem, plan=result, files=files, changes=changes, breaches=tuple(breaches))
@@ -397,13 +422,15 @@ def breach_lines(breaches) -> list[str]:
 
 def plan_week(
     problem: Problem, *, folder: Path, ledger_path: Path | None, fresh: bool, now: datetime, options=None, on_progress=None, solver=None,
+    out: Path | None = None,
 ) -> Replanned:
     """`scheduler plan`: a week that has a publication in the ledger is re-planned as close to
     it as possible (the published variant's drops, additions and fixed times re-applied), unless
     `fresh`. The ledger is read before anything is solved or written. `solver(problem,
-    previous)` plans (default: solve with `options(problem)`)."""
+    previous)` plans (default: solve with `options(problem)`). `out`: the folder the files go to
+    (plan.json names the input folder relative to it)."""
     from .ledger import Ledger
-    from .outputs import render
+    from .outputs import input_for, render
     from .report import plan_from_json
     from .solve import solve
 
@@ -417,7 +444,7 @@ def plan_week(
             reference = ledger.latest(problem.week)
     if reference is None:
         result = solver(problem, None)
-        return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=str(folder)), changes=None)
+        return Replanned(problem=problem, plan=result, files=render(problem, result, now, input=input_for(folder, out)), changes=None)
     data = json.loads(reference.plan_json)
     published_variant = Variant.from_json(data.get("variant"))  # a published variant has no hypothetical left
     problem = apply(problem, published_variant, hypothetical=False, lenient=True)
@@ -430,6 +457,6 @@ def plan_week(
     extra = {"reference": {"publication": reference.id, "published_at": reference.published_at}}
     if published_variant:  # kept, so that publishing the re-plan re-applies the published additions and drops
         extra["variant"] = published_variant.to_json()
-    files = render(problem, result, now, input=str(folder), extra_json=extra)
+    files = render(problem, result, now, input=input_for(folder, out), extra_json=extra)
     changes = diff(data, json.loads(files["plan.json"]), _reasons(problem, published, Variant()))
     return Replanned(problem=problem, plan=result, files=files, changes=changes, reference=label)

@@ -42,7 +42,7 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(example_
     lines = result.stderr.splitlines()
     assert lines[0] == "会议申请.csv，工作表「会议申请」，第2行，「拟用时长」列：「九十」不是时长，应如 90、90分钟、1.5小时、1小时30分"
     assert lines[1] == "会议申请.csv，工作表「会议申请」，第3行，「主持领导」列：「王志钢」不是「领导」表中的领导，是否为「王志刚」？"
-    assert lines[2] == "错误：week 中有 2 处问题；未作任何安排，也未写出任何文件。"
+    assert lines[2] == f"错误：{example_copy} 中有 2 处问题；未作任何安排，也未写出任何文件。"
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -57,7 +57,10 @@ def test_calendar_gap_exits_2_with_advice(example_copy):
 def test_missing_folder_exits_2(tmp_path):
     result = invoke("check", str(tmp_path / "nope"))
     assert result.exit_code == 2
-    assert "不是文件夹" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{tmp_path / 'nope'}：找不到此文件夹；应为一周的文件夹（内有 week.toml 和工作簿或 CSV）",
+        f"错误：{tmp_path / 'nope'} 中有 1 处问题；未作任何安排，也未写出任何文件。",
+    ]
 
 
 def test_template_writes_a_workbook_with_dropdowns_that_check_reads(tmp_path):

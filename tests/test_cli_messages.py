@@ -238,11 +238,11 @@ def test_every_bad_invocation_is_told_in_chinese(folder):
         (["plan-year", "import", "a.xlsx"], "错误：缺少选项 '--year'。\n"),
         (["token", "issue"], "错误：缺少参数 '名称'。\n"),
         (["diff", "/nonexistent/a", "/nonexistent/b"], "错误：'安排A' 的值无效：路径 '/nonexistent/a' 不存在。"),
-        (["serve", "now"], "错误：多余的参数（now）"),
+        (["serve", "now"], "错误：多余的参数（now）。\n"),
         (["plan", "--bogus"], "错误：没有选项 '--bogus'。"),
         (["plna"], "错误：没有命令 'plna'。是否想用 'plan'？\n"),  # Click joins the two with a space
         (["plan", "--time"], "错误：没有选项 '--time'。是否想用 '--time-limit'？\n"),
-        (["serve", "a.", "b"], "错误：多余的参数（a. b）\n"),  # what the user typed stays as typed
+        (["serve", "a.", "b"], "错误：多余的参数（a. b）。\n"),  # what the user typed stays as typed
         (["plan", "-o"], "错误：选项 '-o' 需要 1 个值。"),
     ],
 )

@@ -5,6 +5,7 @@ hostile names never become paths outside the folder; a broken ledger is refused,
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from dataclasses import replace
@@ -316,3 +317,19 @@ def test_a_publication_that_cannot_be_written_changes_nothing(tmp_path, monkeypa
         assert [p.id for p in ledger.publications()] == [1]
     assert (rolling(tmp_path) / "all.ics").read_bytes() == served
     assert not list((tmp_path / "pub").rglob(".staging-*"))
+
+
+def test_a_plan_folder_is_read_from_any_working_directory(tmp_path, example_copy, monkeypatch):
+    """plan.json names the input folder relative to itself, so notices and publish find the week
+    from another directory (and the bytes do not depend on where the folders are)."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("-q", "plan", example_copy.name, "-o", "out", "--now", NOW.isoformat()).exit_code == 0
+    assert json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))["input"] == f"../{example_copy.name}"
+    elsewhere = tmp_path / "elsewhere" / "deeper"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    result = run_cli("notices", "../../out", "-o", "n", "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "n" / "notices" / "会议通知-H01.docx").exists()
+    result = run_cli("publish", "../../out", "--ledger", "l.sqlite", "--to", "pub", "--now", NOW.isoformat())
+    assert result.exit_code == 0, result.output

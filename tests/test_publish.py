@@ -240,7 +240,8 @@ def test_a_publish_that_fails_leaves_no_new_ledger_but_keeps_an_existing_one(pla
     ledger = tmp_path / "calendars" / "ledger.sqlite"
     command = ["publish", str(planned), "--ledger", str(ledger), "--to", str(tmp_path / "not-a-folder" / "pub"), "--now", LATER]
     result = CliRunner().invoke(cli, command)
-    assert result.exit_code == 2 and "无法写入发布目录" in result.stderr, result.output
+    # refused as the option is read (a folder under a file), before any ledger is opened
+    assert result.exit_code == 2 and "not-a-folder' 是文件（应为文件夹）" in result.stderr, result.output
     assert not (tmp_path / "calendars").exists()  # neither the ledger it would have created nor its folder
     with Ledger(ledger) as kept:  # a ledger that was there before stays, untouched
         assert kept.publications() == []
@@ -280,3 +281,24 @@ def test_whatif_refuses_an_absence_outside_the_week(planned, tmp_path):
     assert result.exit_code == 2
     assert "--away：「2026-12-17下午」不在计划周（2026-12-07至2026-12-13）内" in result.stderr
     assert not (tmp_path / "v").exists()
+
+
+def test_whatif_refuses_a_fixed_time_outside_the_week(planned, tmp_path):
+    result = CliRunner().invoke(cli, ["whatif", str(planned), "--fix", "H31=2026-12-20 9:00", "-o", str(tmp_path / "v")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == "错误：--fix：「2026-12-20 9:00」不在计划周（2026-12-07至2026-12-13）内。"
+    assert "Traceback" not in result.output and not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--away", "赵立新", "-o", "wi_a"], "错误：--away：「赵立新」后面缺少日期：应为 --away 领导 日期，例如 --away 王志刚 2026-12-09下午。"),
+    (["--fix", "H999=2026-12-08", "9:00"], "错误：「9:00」是时刻，不是安排目录：日期和时刻之间有空格时，整个值要加引号，例如 --fix \"H31=2026-12-08 9:00\"。"),
+    (["--away", "2026-12-09", "赵立新", "wi_a"], "错误：--away：「赵立新」不是日期或半天（例如 2026-12-09、2026-12-09下午 或 2026-12-09..2026-12-10）。"),
+])
+def test_whatif_argument_mistakes_name_the_real_problem_before_the_plan_is_read(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["whatif", *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+    assert "plan.json" not in result.stderr and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
