@@ -25,12 +25,11 @@ from .errors import SchedulerError
 
 FEEDS_FOLDER = "feeds"  # <root>/feeds/: the rolling feeds
 MANIFEST = ".scheduler-files.json"  # in an output folder: what the last write_outputs wrote there
-# The product's own file names in an output folder written before the manifest existed.
-_OWN_NAMES = re.compile(
-    r"(plan\.json|plan\.xlsx|report\.html|all\.ics|(leaders|rooms|units)/_?[A-Za-z0-9][A-Za-z0-9_-]{0,47}\.ics"
-    r"|notices/会议通知-_?[A-Za-z0-9][A-Za-z0-9_-]{0,47}\.docx)"
-)
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,47}")
+# The product's own file names in an output folder written before the manifest existed (safe_name's).
+_OWN_NAMES = re.compile(
+    rf"(plan\.json|plan\.xlsx|report\.html|all\.ics|(leaders|rooms|units)/_?{_PLAIN.pattern}\.ics|notices/会议通知-_?{_PLAIN.pattern}\.docx)"
+)
 
 
 class UnsafePath(SchedulerError):

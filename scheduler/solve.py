@@ -340,9 +340,10 @@ class StagedSearch:
         the chosen sittings that share a leader with it on a day it could sit, and, for a request with few
         possible starts (a fixed time, a narrow window: at most NARROW_STARTS), the chosen
         sittings holding one of its rooms at one of its times."""
-        variables, solution = self.ctx.vars, self.solution
-        held = {rid for v in variables if solution[v.present.index] for rid in v.candidate.request_ids}
+        variables = self.ctx.vars
+        held = {rid for v in variables if self.solution[v.present.index] for rid in v.candidate.request_ids}
         for rid in sorted(set(self.ctx.by_request) - held):
+            solution = self.solution  # the one in hand: an earlier call of this pass may have replaced it
             own = self.ctx.by_request[rid]
             if any(solution[v.present.index] for v in own):
                 continue  # placed by an earlier call of this pass
